@@ -1,0 +1,117 @@
+import type { JSONRPCMessage, RequestId, Transport, TransportSendOptions } from '@modelcontextprotocol/server';
+
+/** Options of {@link bridgeTransports}. */
+export interface BridgeOptions {
+  server: string;
+  isToolAllowed(tool: string): boolean;
+  onError?(error: Error): void;
+}
+
+/**
+ * Connects a client-facing transport to a backend transport, message for message, for the
+ * per-server endpoints of stdio backends (and of remote backends reached over the other HTTP
+ * transport). Payloads pass unchanged except for the tool filter: a filtered tool is trimmed
+ * from `tools/list` results and a call to it is answered with an error, never forwarded.
+ *
+ * What the backend sends on its own (progress, server-to-client requests) is tied to the
+ * client's request it belongs to, so streamable HTTP puts it on that request's stream.
+ * Closing either side closes the other. Both transports are started here.
+ */
+export async function bridgeTransports(front: Transport, upstream: Transport, opts: BridgeOptions): Promise<void> {
+  const inFlight: RequestId[] = [];
+  const toolListIds = new Set<RequestId>();
+  const initializeIds = new Set<RequestId>();
+  const progressOwners = new Map<string | number, RequestId>();
+  let closed = false;
+  const closeBoth = (): void => {
+    if (closed) return;
+    closed = true;
+    void front.close().catch(() => {});
+    void upstream.close().catch(() => {});
+  };
+  const fail = (error: unknown): void => opts.onError?.(error instanceof Error ? error : new Error(String(error)));
+  const sendFront = (message: JSONRPCMessage, related?: RequestId): void => {
+    const options: TransportSendOptions | undefined = related === undefined ? undefined : { relatedRequestId: related };
+    front.send(message, options).catch(fail);
+  };
+
+  front.onmessage = (message) => {
+    if ('method' in message && 'id' in message) {
+      if (message.method === 'tools/call') {
+        const name = String((message.params as { name?: unknown } | undefined)?.name ?? '');
+        if (!opts.isToolAllowed(name)) {
+          sendFront(
+            {
+              jsonrpc: '2.0',
+              id: message.id,
+              error: { code: -32602, message: `Tool "${name}" is disabled by the gateway's tool filter for server "${opts.server}"` },
+            },
+            message.id,
+          );
+          return;
+        }
+      }
+      if (message.method === 'tools/list') toolListIds.add(message.id);
+      if (message.method === 'initialize') initializeIds.add(message.id);
+      const token = (message.params?._meta as { progressToken?: string | number } | undefined)?.progressToken;
+      if (token !== undefined) progressOwners.set(token, message.id);
+      inFlight.push(message.id);
+    } else if ('method' in message && message.method === 'notifications/cancelled') {
+      forget((message.params as { requestId?: RequestId } | undefined)?.requestId);
+    }
+    upstream.send(message).catch((error: unknown) => {
+      fail(error);
+      if ('method' in message && 'id' in message) {
+        forget(message.id);
+        sendFront({ jsonrpc: '2.0', id: message.id, error: { code: -32603, message: `server "${opts.server}" is not reachable` } }, message.id);
+      }
+    });
+  };
+
+  upstream.onmessage = (incoming: JSONRPCMessage) => {
+    let message = incoming;
+    if (!('method' in message)) {
+      const id = message.id;
+      if (id !== undefined && toolListIds.has(id) && 'result' in message) message = trimTools(message, opts.isToolAllowed);
+      if (id !== undefined && initializeIds.has(id) && 'result' in message) {
+        const version = (message.result as { protocolVersion?: string }).protocolVersion;
+        if (version) upstream.setProtocolVersion?.(version);
+      }
+      if (id !== undefined) forget(id);
+      sendFront(message, id ?? undefined);
+      return;
+    }
+    if ('id' in message) {
+      sendFront(message, inFlight.at(-1));
+      return;
+    }
+    if (message.method === 'notifications/progress') {
+      const token = (message.params as { progressToken?: string | number } | undefined)?.progressToken;
+      sendFront(message, token === undefined ? undefined : progressOwners.get(token));
+      return;
+    }
+    sendFront(message);
+  };
+
+  function forget(id: RequestId | undefined): void {
+    if (id === undefined) return;
+    const at = inFlight.indexOf(id);
+    if (at !== -1) inFlight.splice(at, 1);
+    toolListIds.delete(id);
+    initializeIds.delete(id);
+    for (const [token, owner] of progressOwners) if (owner === id) progressOwners.delete(token);
+  }
+
+  front.onclose = closeBoth;
+  upstream.onclose = closeBoth;
+  front.onerror = fail;
+  upstream.onerror = fail;
+  await upstream.start();
+  await front.start();
+}
+
+function trimTools(message: JSONRPCMessage, allowed: (tool: string) => boolean): JSONRPCMessage {
+  const result = (message as { result: { tools?: Array<{ name: string }> } }).result;
+  if (!Array.isArray(result.tools)) return message;
+  return { ...message, result: { ...result, tools: result.tools.filter((t) => allowed(t.name)) } } as JSONRPCMessage;
+}

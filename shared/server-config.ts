@@ -1,0 +1,56 @@
+/**
+ * Normalized server definitions, as the registry stores them and the gateway uses them.
+ * The raw `mcpServers` JSON that users write is parsed into these by `config-schema.ts`.
+ */
+
+/** How the gateway talks to a backend. `http` in user config is a synonym of `streamable-http`. */
+export type TransportKind = 'stdio' | 'sse' | 'streamable-http';
+
+/** Glob patterns over a backend's own (un-namespaced) tool names. `block` wins over `allow`. */
+export interface ToolFilter {
+  allow?: string[];
+  block?: string[];
+}
+
+/** `shared`: one process for every client session; `per-client`: a process per client session. */
+export type Isolation = 'shared' | 'per-client';
+
+interface CommonServerConfig {
+  /** Disabled servers stay in the registry but are not started or exposed. Default true. */
+  enabled: boolean;
+  toolFilter?: ToolFilter;
+}
+
+export interface StdioServerConfig extends CommonServerConfig {
+  transport: 'stdio';
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  isolation: Isolation;
+}
+
+export interface RemoteServerConfig extends CommonServerConfig {
+  transport: 'sse' | 'streamable-http';
+  url: string;
+  headers: Record<string, string>;
+  /** Per-request timeout in milliseconds. */
+  timeout?: number;
+  /** How long an SSE stream may stay silent before it is considered dead, in milliseconds. */
+  sseReadTimeout?: number;
+}
+
+export type ServerConfig = StdioServerConfig | RemoteServerConfig;
+
+/** Server names: letters, digits, `-` and `_`, without `__` (the namespace separator). */
+export const SERVER_NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
+export const NAMESPACE_SEPARATOR = '__';
+
+/** Returns a reason when `name` is not a valid server name, `undefined` when it is. */
+export function checkServerName(name: string): string | undefined {
+  if (name.length === 0) return 'name is empty';
+  if (name.length > 64) return 'name is longer than 64 characters';
+  if (!SERVER_NAME_PATTERN.test(name)) return 'name may contain only letters, digits, "-" and "_"';
+  if (name.includes(NAMESPACE_SEPARATOR)) return 'name may not contain "__" (the namespace separator)';
+  return undefined;
+}

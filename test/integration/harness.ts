@@ -1,0 +1,76 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { ClientCapabilities } from '@modelcontextprotocol/client';
+import { parseMcpServersConfig } from '../../shared/config-schema.js';
+import { nullLogger } from '../../main/core/base/logger.js';
+import { Registry } from '../../main/core/config/registry.js';
+import { Gateway, type GatewayOptions } from '../../main/core/gateway.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Paths of the real MCP servers installed as devDependencies. */
+export const SERVERS = {
+  everything: path.join(root, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js'),
+  memory: path.join(root, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js'),
+};
+
+/** A fixture under test/fixtures, run with node through the TypeScript type-stripping loader. */
+export function fixture(name: string): string {
+  return path.join(root, 'test/fixtures', name);
+}
+
+export interface RunningGateway {
+  gateway: Gateway;
+  url: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a gateway on 127.0.0.1:0 with `mcpServers` (raw, user-style JSON entries). */
+export async function startGateway(
+  mcpServers: Record<string, unknown>,
+  options: Partial<GatewayOptions> = {},
+): Promise<RunningGateway> {
+  const parsed = parseMcpServersConfig({ mcpServers });
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-test-'));
+  const registry = await Registry.open(dataDir);
+  await registry.importServers(parsed.servers);
+  const gateway = new Gateway({
+    registry,
+    host: '127.0.0.1',
+    port: 0,
+    stdioEnv: { PATH: process.env.PATH ?? '' },
+    logger: nullLogger,
+    version: '0.0.0-test',
+    ...options,
+  });
+  const { url } = await gateway.start();
+  return {
+    gateway,
+    url,
+    dataDir,
+    async stop() {
+      await gateway.stop();
+      registry.dispose();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An official SDK client connected to `url` over streamable HTTP (or legacy SSE). */
+export async function connectClient(
+  url: string,
+  opts: { capabilities?: ClientCapabilities; sse?: boolean; headers?: Record<string, string>; name?: string } = {},
+): Promise<Client> {
+  const client = new Client({ name: opts.name ?? 'test-client', version: '1.0.0' }, { capabilities: opts.capabilities ?? {} });
+  const requestInit = { headers: opts.headers ?? {} };
+  const transport = opts.sse
+    ? new SSEClientTransport(new URL(url), { requestInit })
+    : new StreamableHTTPClientTransport(new URL(url), { requestInit });
+  await client.connect(transport);
+  return client;
+}
