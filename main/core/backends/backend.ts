@@ -189,12 +189,12 @@ export class Backend {
       const proc = spawnStdio(config, this.deps.stdioEnv);
       this.#process = proc;
       proc.onExit = (info) => this.#onProcessExit(proc, generation, info.code, info.signal);
-      await proc.start();
       if (config.isolation === 'shared') {
+        await proc.start();
         this.#mux = new StdioMux(proc);
         transport = this.#mux.openPort({ answersServerRequests: false });
       } else {
-        transport = proc; // a probe run: closed again once the catalog is read
+        transport = proc; // a probe run (started by connect), closed again once the catalog is read
       }
     } else {
       this.#remote = new RemoteConnector(config);

@@ -172,7 +172,10 @@ export class ProcessTransport implements Transport {
       this.stderr.push(`[stdout] ${line.slice(0, 2000)}`);
       return;
     }
-    this.onmessage?.(message);
+    // One message per macrotask: the SDK runs notification handlers in a microtask but settles
+    // responses at once, so a progress notification read in the same chunk as the final
+    // response would otherwise be dropped.
+    setImmediate(() => this.onmessage?.(message));
   }
 
   #onStderr(chunk: string): void {

@@ -198,8 +198,10 @@ export class AggregateSession {
     const stack = this.#inFlight.get(backend.name) ?? [];
     stack.push(ctx);
     this.#inFlight.set(backend.name, stack);
+    // Progress must reach the client before the result closes the request's stream.
+    const relayed: Array<Promise<void>> = [];
     try {
-      return (await client.request(
+      const result = (await client.request(
         { method, params: { ...rest, ...(meta && Object.keys(meta).length > 0 ? { _meta: meta } : {}) } } as never,
         {
           signal: ctx.mcpReq.signal,
@@ -208,13 +210,15 @@ export class AggregateSession {
           ...(progressToken !== undefined
             ? {
                 onprogress: (progress: Record<string, unknown>) =>
-                  void ctx.mcpReq
-                    .notify({ method: 'notifications/progress', params: { ...progress, progressToken } })
-                    .catch(() => {}),
+                  void relayed.push(
+                    ctx.mcpReq.notify({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => {}),
+                  ),
               }
             : {}),
         },
       )) as never;
+      await Promise.all(relayed);
+      return result;
     } catch (error) {
       throw toProtocolError(backend.name, error);
     } finally {

@@ -1,0 +1,507 @@
+/**
+ * Parsing and validation of the `mcpServers` JSON that Claude Desktop, Cursor, Cline and others
+ * use, into the normalized {@link ServerConfig} shape, and back.
+ *
+ * Runs in every process (main, renderer, browser): no `node:*` imports here.
+ *
+ * Error messages are meant for people: exactly one message per problem, each naming the server
+ * and the field, e.g. `server "x": "args" must be an array of strings`.
+ */
+import { z } from 'zod';
+import { checkServerName } from './server-config.js';
+import type {
+  Isolation,
+  RemoteServerConfig,
+  ServerConfig,
+  StdioServerConfig,
+  ToolFilter,
+  TransportKind,
+} from './server-config.js';
+
+// ---------------------------------------------------------------------------------------------
+// Normalized shape (what the registry stores)
+// ---------------------------------------------------------------------------------------------
+
+const nonEmptyString = z.string().refine((s) => s.trim().length > 0);
+const stringRecord = z.record(z.string(), z.string());
+const httpUrl = z.url({ protocol: /^https?$/ });
+const positiveMs = z.int().positive();
+const globList = z.array(z.string().min(1));
+
+const toolFilterSchema = z.strictObject({
+  allow: globList.optional(),
+  block: globList.optional(),
+});
+
+const stdioServerSchema = z.object({
+  transport: z.literal('stdio'),
+  enabled: z.boolean(),
+  toolFilter: toolFilterSchema.optional(),
+  command: nonEmptyString,
+  args: z.array(z.string()),
+  env: stringRecord,
+  cwd: nonEmptyString.optional(),
+  isolation: z.enum(['shared', 'per-client']),
+});
+
+const remoteServerSchema = z.object({
+  transport: z.enum(['sse', 'streamable-http']),
+  enabled: z.boolean(),
+  toolFilter: toolFilterSchema.optional(),
+  url: httpUrl,
+  headers: stringRecord,
+  timeout: positiveMs.optional(),
+  sseReadTimeout: positiveMs.optional(),
+});
+
+/**
+ * Zod schema of the normalized {@link ServerConfig} (the registry's stored shape, not the
+ * user-facing `mcpServers` entry). Unknown keys are stripped. Use it to validate data that was
+ * already normalized once, such as `registry.json` on load; use {@link parseServerEntry} for
+ * anything a person wrote.
+ */
+export const serverConfigSchema: z.ZodType<ServerConfig> = z.discriminatedUnion('transport', [
+  stdioServerSchema,
+  remoteServerSchema,
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Results
+// ---------------------------------------------------------------------------------------------
+
+/** Result of {@link parseMcpServersConfig} and {@link parseConfigText}. */
+export type McpServersParseResult =
+  | { ok: true; servers: Record<string, ServerConfig> }
+  | { ok: false; errors: string[] };
+
+/** Result of {@link parseServerEntry}: the same `ok`/`errors` convention, for one server. */
+export type ServerEntryParseResult =
+  | { ok: true; config: ServerConfig }
+  | { ok: false; errors: string[] };
+
+// ---------------------------------------------------------------------------------------------
+// Field vocabulary of a user-facing entry
+// ---------------------------------------------------------------------------------------------
+
+/** Values accepted in `type` / `transport`, mapped to the transport they mean. */
+const TRANSPORT_ALIASES: Readonly<Record<string, TransportKind>> = {
+  stdio: 'stdio',
+  sse: 'sse',
+  'streamable-http': 'streamable-http',
+  streamableHttp: 'streamable-http',
+  http: 'streamable-http',
+};
+
+const REMOTE_TYPES_DESCRIPTION = 'sse, streamable-http, http';
+
+/** Keys every entry may carry. */
+const COMMON_KEYS = ['type', 'transport', 'enabled', 'disabled', 'toolFilter', 'disabledTools'];
+
+/**
+ * Keys other clients write that mean nothing to Gatehouse and are dropped silently:
+ * `description` (Goose, Kiro), `autoApprove` (Cline, Kiro), `alwaysAllow` (Roo Code).
+ */
+const IGNORED_KEYS = ['description', 'autoApprove', 'alwaysAllow'];
+
+const STDIO_KEYS = ['command', 'args', 'env', 'cwd', 'isolation'];
+/** `timeout` on a stdio entry (Cline writes it, in seconds) is accepted and ignored. */
+const STDIO_IGNORED_KEYS = ['timeout'];
+const REMOTE_KEYS = ['url', 'headers', 'timeout', 'sseReadTimeout'];
+
+/** RFC 9110 `token`: what a header field name may consist of. */
+const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Parses a whole `{ "mcpServers": { "<name>": {...} } }` document.
+ *
+ * Other top-level keys are ignored (Claude Desktop keeps its own settings in the same file).
+ * Servers keep the order of the input. Every problem of every server is reported, one message
+ * each; the result is `ok` only when there are none.
+ */
+export function parseMcpServersConfig(input: unknown): McpServersParseResult {
+  if (!isPlainObject(input)) {
+    return { ok: false, errors: ['config: must be a JSON object with "mcpServers"'] };
+  }
+  const mcpServers = input['mcpServers'];
+  if (!isPlainObject(mcpServers)) {
+    return { ok: false, errors: ['config: "mcpServers" must be an object'] };
+  }
+  const errors: string[] = [];
+  const entries: Array<[string, ServerConfig]> = [];
+  for (const [name, raw] of Object.entries(mcpServers)) {
+    const result = parseServerEntry(name, raw);
+    if (result.ok) entries.push([name, result.config]);
+    else errors.push(...result.errors);
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  // Object.fromEntries defines own properties, so even a hostile key could not touch a prototype.
+  return { ok: true, servers: Object.fromEntries(entries) };
+}
+
+/**
+ * Parses `text` as JSON and then as an `mcpServers` document.
+ *
+ * A leading byte-order mark (Notepad writes one) is tolerated. A syntax error is reported as
+ * `<source>: invalid JSON: <message>`; everything else as {@link parseMcpServersConfig} does.
+ */
+export function parseConfigText(text: string, source: string): McpServersParseResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, errors: [`${source}: invalid JSON: ${message}`] };
+  }
+  return parseMcpServersConfig(parsed);
+}
+
+/**
+ * Parses one user-facing server entry (the value under `mcpServers.<name>`), as the admin API's
+ * create and update requests carry it. Checks the name too.
+ */
+export function parseServerEntry(name: string, raw: unknown): ServerEntryParseResult {
+  const errors: string[] = [];
+  const report = (message: string): void => {
+    errors.push(`server ${JSON.stringify(name)}: ${message}`);
+  };
+
+  const nameProblem = checkServerName(name);
+  if (nameProblem !== undefined) report(nameProblem);
+
+  if (!isPlainObject(raw)) {
+    report('must be an object');
+    return { ok: false, errors };
+  }
+
+  const kind = decideKind(raw, report);
+  if (kind === undefined) return { ok: false, errors };
+
+  checkKeys(raw, kind, report);
+  const common = readCommon(raw, report);
+  const config = kind === 'stdio' ? readStdio(raw, common, report) : readRemote(raw, kind, common, report);
+
+  if (errors.length > 0 || config === undefined) return { ok: false, errors };
+  return { ok: true, config };
+}
+
+type Report = (message: string) => void;
+
+interface CommonFields {
+  enabled: boolean;
+  toolFilter?: ToolFilter;
+}
+
+/**
+ * Works out the transport from `command`/`url` and `type`/`transport`. Reports and returns
+ * `undefined` when the entry cannot be classified.
+ */
+function decideKind(raw: Record<string, unknown>, report: Report): TransportKind | undefined {
+  const hasCommand = raw['command'] !== undefined;
+  const hasUrl = raw['url'] !== undefined;
+
+  let declared: TransportKind | undefined;
+  let declaredKey: 'type' | 'transport' | undefined;
+  for (const key of ['type', 'transport'] as const) {
+    const value = raw[key];
+    if (value === undefined) continue;
+    const mapped = typeof value === 'string' && Object.hasOwn(TRANSPORT_ALIASES, value)
+      ? TRANSPORT_ALIASES[value]
+      : undefined;
+    if (mapped === undefined) {
+      report(hasCommand
+        ? `"${key}" must be "stdio" for a server with "command" (got ${describeValue(value)})`
+        : `"${key}" must be one of ${REMOTE_TYPES_DESCRIPTION} (got ${describeValue(value)})`);
+      continue;
+    }
+    if (declared !== undefined && declared !== mapped) {
+      report(`"type" and "transport" disagree (${describeValue(raw['type'])} and ${describeValue(raw['transport'])})`);
+      return undefined;
+    }
+    declared = mapped;
+    declaredKey = key;
+  }
+
+  if (hasCommand && hasUrl) {
+    report('has both "command" and "url"');
+    return undefined;
+  }
+  if (hasCommand) {
+    if (declared !== undefined && declared !== 'stdio') {
+      report(`"${declaredKey}" is ${describeValue(raw[declaredKey ?? 'type'])}, which needs "url" instead of "command"`);
+      return undefined;
+    }
+    return 'stdio';
+  }
+  if (hasUrl) {
+    if (declared === 'stdio') {
+      report(`"${declaredKey}" is "stdio", which needs "command" instead of "url"`);
+      return undefined;
+    }
+    // With an invalid `type` (already reported) keep validating as the default transport, so
+    // that the other problems of the entry are reported in the same pass.
+    return declared ?? 'streamable-http';
+  }
+  if (declared === 'stdio') report('stdio server needs "command"');
+  else if (declared !== undefined) report('remote server needs "url"');
+  else report('needs either "command" (stdio) or "url" (remote)');
+  return undefined;
+}
+
+/** Rejects keys that mean nothing for this kind of entry, suggesting the likely intended one. */
+function checkKeys(raw: Record<string, unknown>, kind: TransportKind, report: Report): void {
+  const own = kind === 'stdio' ? STDIO_KEYS : REMOTE_KEYS;
+  const other = kind === 'stdio' ? REMOTE_KEYS : STDIO_KEYS;
+  const accepted = new Set([
+    ...COMMON_KEYS,
+    ...IGNORED_KEYS,
+    ...own,
+    ...(kind === 'stdio' ? STDIO_IGNORED_KEYS : []),
+  ]);
+  for (const key of Object.keys(raw)) {
+    if (accepted.has(key)) continue;
+    if (other.includes(key)) {
+      report(`"${key}" applies only to ${kind === 'stdio' ? 'remote' : 'stdio'} servers`);
+      continue;
+    }
+    const suggestion = closestKey(key, [...COMMON_KEYS, ...own]);
+    report(`unknown field ${JSON.stringify(key)}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
+  }
+}
+
+function readCommon(raw: Record<string, unknown>, report: Report): CommonFields {
+  const enabled = readBoolean(raw, 'enabled', report);
+  const disabled = readBoolean(raw, 'disabled', report);
+  if (enabled !== undefined && disabled !== undefined && enabled === disabled) {
+    report('"enabled" and "disabled" contradict each other');
+  }
+  const common: CommonFields = { enabled: enabled ?? (disabled === undefined ? true : !disabled) };
+  const toolFilter = readToolFilter(raw, report);
+  if (toolFilter !== undefined) common.toolFilter = toolFilter;
+  return common;
+}
+
+function readStdio(
+  raw: Record<string, unknown>,
+  common: CommonFields,
+  report: Report,
+): StdioServerConfig | undefined {
+  const command = raw['command'];
+  if (!nonEmptyString.safeParse(command).success) {
+    report('"command" must be a non-empty string');
+  }
+  const args = readField(raw, 'args', z.array(z.string()), '"args" must be an array of strings', report);
+  const env = readStringRecord(raw, 'env', report);
+  const cwd = readField(raw, 'cwd', nonEmptyString, '"cwd" must be a non-empty string', report);
+  const isolation = readField(
+    raw,
+    'isolation',
+    z.enum(['shared', 'per-client']),
+    `"isolation" must be "shared" or "per-client" (got ${describeValue(raw['isolation'])})`,
+    report,
+  );
+  if (typeof command !== 'string') return undefined;
+  const config: StdioServerConfig = {
+    transport: 'stdio',
+    command,
+    args: args ?? [],
+    env: env ?? {},
+    isolation: (isolation ?? 'shared') satisfies Isolation,
+    ...common,
+  };
+  if (cwd !== undefined) config.cwd = cwd;
+  return config;
+}
+
+function readRemote(
+  raw: Record<string, unknown>,
+  transport: 'sse' | 'streamable-http',
+  common: CommonFields,
+  report: Report,
+): RemoteServerConfig | undefined {
+  const url = raw['url'];
+  if (!httpUrl.safeParse(url).success) {
+    report('"url" must be an http:// or https:// URL');
+  }
+  const headers = readStringRecord(raw, 'headers', report);
+  if (headers !== undefined) {
+    const bad = Object.keys(headers).filter((name) => !HEADER_NAME_PATTERN.test(name));
+    if (bad.length > 0) report(`"headers" has invalid header names (${bad.map((n) => JSON.stringify(n)).join(', ')})`);
+  }
+  const msMessage = (key: string): string => `"${key}" must be a positive integer (milliseconds)`;
+  const timeout = readField(raw, 'timeout', positiveMs, msMessage('timeout'), report);
+  const sseReadTimeout = readField(raw, 'sseReadTimeout', positiveMs, msMessage('sseReadTimeout'), report);
+  if (typeof url !== 'string') return undefined;
+  const config: RemoteServerConfig = { transport, url, headers: headers ?? {}, ...common };
+  if (timeout !== undefined) config.timeout = timeout;
+  if (sseReadTimeout !== undefined) config.sseReadTimeout = sseReadTimeout;
+  return config;
+}
+
+/**
+ * `toolFilter`, merged with `disabledTools` (Roo Code, Kiro), which names tools the user turned
+ * off in another client: carrying them over as `block` keeps them off here too.
+ */
+function readToolFilter(raw: Record<string, unknown>, report: Report): ToolFilter | undefined {
+  const filter: ToolFilter = {};
+  const value = raw['toolFilter'];
+  if (value !== undefined) {
+    if (!isPlainObject(value)) {
+      report('"toolFilter" must be an object with "allow" and/or "block"');
+    } else {
+      for (const key of Object.keys(value)) {
+        if (key !== 'allow' && key !== 'block') {
+          const suggestion = closestKey(key, ['allow', 'block']);
+          report(`"toolFilter" has unknown field ${JSON.stringify(key)}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
+        }
+      }
+      for (const key of ['allow', 'block'] as const) {
+        const list = readField(value, key, globList, `"toolFilter.${key}" must be an array of non-empty strings`, report);
+        if (list !== undefined) filter[key] = [...list];
+      }
+    }
+  }
+  const disabledTools = readField(
+    raw,
+    'disabledTools',
+    globList,
+    '"disabledTools" must be an array of non-empty strings',
+    report,
+  );
+  if (disabledTools !== undefined && disabledTools.length > 0) {
+    filter.block = [...new Set([...(filter.block ?? []), ...disabledTools])];
+  }
+  return filter.allow === undefined && filter.block === undefined ? undefined : filter;
+}
+
+/** Validates `raw[key]` when present: its value, or `undefined` (absent or reported). */
+function readField<T>(
+  raw: Record<string, unknown>,
+  key: string,
+  schema: z.ZodType<T>,
+  message: string,
+  report: Report,
+): T | undefined {
+  const value = raw[key];
+  if (value === undefined) return undefined;
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    report(message);
+    return undefined;
+  }
+  return result.data;
+}
+
+function readBoolean(raw: Record<string, unknown>, key: string, report: Report): boolean | undefined {
+  return readField(raw, key, z.boolean(), `"${key}" must be true or false`, report);
+}
+
+/** `env` and `headers`: an object whose values are all strings; names the offending keys. */
+function readStringRecord(
+  raw: Record<string, unknown>,
+  key: string,
+  report: Report,
+): Record<string, string> | undefined {
+  const value = raw[key];
+  if (value === undefined) return undefined;
+  if (!isPlainObject(value)) {
+    report(`"${key}" must be an object of strings`);
+    return undefined;
+  }
+  const bad = Object.entries(value).filter(([, v]) => typeof v !== 'string').map(([k]) => JSON.stringify(k));
+  if (bad.length > 0) {
+    report(`"${key}" values must be strings (check ${bad.join(', ')})`);
+    return undefined;
+  }
+  return Object.fromEntries(Object.entries(value)) as Record<string, string>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Back to the user-facing shape
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The user-facing `mcpServers` entry for a normalized config: the inverse of
+ * {@link parseServerEntry}. Defaults are omitted (`args: []`, `env: {}`, `headers: {}`,
+ * `enabled: true`, `isolation: "shared"`), but remote entries always carry `type` (`sse` or
+ * `streamable-http`), because several clients read a missing `type` as SSE or refuse it.
+ */
+export function toMcpServersEntry(config: ServerConfig): Record<string, unknown> {
+  const entry: Record<string, unknown> = {};
+  if (config.transport === 'stdio') {
+    entry['command'] = config.command;
+    if (config.args.length > 0) entry['args'] = [...config.args];
+    if (Object.keys(config.env).length > 0) entry['env'] = { ...config.env };
+    if (config.cwd !== undefined) entry['cwd'] = config.cwd;
+    if (config.isolation !== 'shared') entry['isolation'] = config.isolation;
+  } else {
+    entry['type'] = config.transport;
+    entry['url'] = config.url;
+    if (Object.keys(config.headers).length > 0) entry['headers'] = { ...config.headers };
+    if (config.timeout !== undefined) entry['timeout'] = config.timeout;
+    if (config.sseReadTimeout !== undefined) entry['sseReadTimeout'] = config.sseReadTimeout;
+  }
+  if (!config.enabled) entry['enabled'] = false;
+  if (config.toolFilter !== undefined) {
+    const filter: Record<string, string[]> = {};
+    if (config.toolFilter.allow !== undefined) filter['allow'] = [...config.toolFilter.allow];
+    if (config.toolFilter.block !== undefined) filter['block'] = [...config.toolFilter.block];
+    if (Object.keys(filter).length > 0) entry['toolFilter'] = filter;
+  }
+  return entry;
+}
+
+/** A whole `{ "mcpServers": {...} }` document for export, in the order given. */
+export function toMcpServersConfig(
+  servers: Readonly<Record<string, ServerConfig>>,
+): { mcpServers: Record<string, Record<string, unknown>> } {
+  return {
+    mcpServers: Object.fromEntries(
+      Object.entries(servers).map(([name, config]) => [name, toMcpServersEntry(config)]),
+    ),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A short rendering of a user's value for messages: JSON, truncated. */
+function describeValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+/** The candidate within edit distance 2 of `key` (or equal ignoring case), if any. */
+function closestKey(key: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const distance = candidate.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

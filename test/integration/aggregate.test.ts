@@ -1,0 +1,212 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Client } from '@modelcontextprotocol/client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connectClient, fixture, SERVERS, startGateway, type RunningGateway } from './harness.js';
+
+const FIXTURE = fixture('fixture-server.mjs');
+
+function text(result: unknown): string {
+  const content = (result as { content?: Array<{ type: string; text?: string }> }).content ?? [];
+  return content.map((c) => c.text ?? '').join('\n');
+}
+
+describe('aggregate /mcp in front of real stdio servers', () => {
+  let gw: RunningGateway;
+  let callLog: string;
+  const clients: Client[] = [];
+  const connect = async (...args: Parameters<typeof connectClient>): Promise<Client> => {
+    const client = await connectClient(...args);
+    clients.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    callLog = path.join(await mkdtemp(path.join(tmpdir(), 'gatehouse-calls-')), 'calls.log');
+    gw = await startGateway({
+      everything: { command: 'node', args: [SERVERS.everything] },
+      memory: { command: 'node', args: [SERVERS.memory] },
+      alpha: { command: 'node', args: [FIXTURE], env: { FIXTURE_LABEL: 'alpha', FIXTURE_CALL_LOG: callLog } },
+      beta: {
+        command: 'node',
+        args: [FIXTURE],
+        env: { FIXTURE_LABEL: 'beta', FIXTURE_CALL_LOG: callLog },
+        toolFilter: { block: ['delete_*'] },
+      },
+      broken: { command: 'node', args: [FIXTURE, '--crash-on-start'] },
+      missing: { command: 'gatehouse-no-such-command-xyz' },
+    });
+  });
+  afterEach(async () => {
+    await Promise.allSettled(clients.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await rm(path.dirname(callLog), { recursive: true, force: true });
+  });
+
+  it('lists the tools of every running server, namespaced <server>__<tool>', async () => {
+    const client = await connect(`${gw.url}/mcp`);
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('everything__echo');
+    expect(names).toContain('memory__create_entities');
+    expect(names).toContain('alpha__whoami');
+    expect(names).toContain('beta__whoami');
+    expect(names.every((n) => n.length <= 47 && /^[A-Za-z0-9_-]+$/.test(n))).toBe(true);
+  });
+
+  it('routes a tool name two servers share to the server named in the prefix', async () => {
+    const client = await connect(`${gw.url}/mcp`);
+    expect(text(await client.callTool({ name: 'alpha__echo', arguments: { message: 'hi' } }))).toBe('alpha: hi');
+    expect(text(await client.callTool({ name: 'beta__echo', arguments: { message: 'hi' } }))).toBe('beta: hi');
+    expect(text(await client.callTool({ name: 'everything__echo', arguments: { message: 'hi' } }))).toBe('Echo: hi');
+  });
+
+  it('shortens a name that would be too long, reversibly, and reports it', async () => {
+    const client = await connect(`${gw.url}/mcp`);
+    const long = (await client.listTools()).tools.find((t) => t.name.startsWith('alpha__a_tool_with'));
+    expect(long).toBeDefined();
+    expect(long!.name.length).toBeLessThanOrEqual(47);
+    expect(text(await client.callTool({ name: long!.name, arguments: {} }))).toBe('long name reached');
+    const reported = gw.gateway.listTools().find((t) => t.server === 'alpha' && t.name.startsWith('a_tool_with'));
+    expect(reported).toMatchObject({ shortened: true, exposedName: long!.name });
+  });
+
+  it('hides filtered tools and refuses calls to them without reaching the backend', async () => {
+    const client = await connect(`${gw.url}/mcp`);
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('alpha__delete_everything');
+    expect(names).not.toContain('beta__delete_everything');
+    await expect(client.callTool({ name: 'beta__delete_everything', arguments: {} })).rejects.toThrow(/disabled/);
+    await client.callTool({ name: 'beta__whoami', arguments: {} });
+    const log = await readFile(callLog, 'utf8');
+    expect(log).toContain('beta:whoami');
+    expect(log).not.toContain('beta:delete_everything');
+  });
+
+  it('keeps serving when one server cannot start, and says why', () => {
+    const servers = gw.gateway.listServers();
+    const broken = servers.find((s) => s.name === 'broken')!;
+    expect(broken.status).toBe('error');
+    expect(broken.lastError).toMatch(/permission denied|exited|closed/i);
+    const missing = servers.find((s) => s.name === 'missing')!;
+    expect(missing.status).toBe('error');
+    expect(missing.lastError).toMatch(/gatehouse-no-such-command-xyz.*not found/);
+    expect(servers.find((s) => s.name === 'everything')!.status).toBe('running');
+  });
+
+  it('relays progress notifications of a long-running tool', async () => {
+    const client = await connect(`${gw.url}/mcp`);
+    const progress: number[] = [];
+    await client.callTool(
+      { name: 'everything__trigger-long-running-operation', arguments: { duration: 1, steps: 3 } },
+      { onprogress: (p) => progress.push(p.progress) },
+    );
+    expect(progress).toEqual([1, 2, 3]);
+  });
+
+  it('relays sampling from a shared backend to the client that made the call', async () => {
+    const client = await connect(`${gw.url}/mcp`, { capabilities: { sampling: {} } });
+    const bystander = await connect(`${gw.url}/mcp`, { capabilities: { sampling: {} } });
+    bystander.setRequestHandler('sampling/createMessage', async () => ({
+      model: 'wrong-client',
+      role: 'assistant',
+      content: { type: 'text', text: 'the bystander answered' },
+    }));
+    client.setRequestHandler('sampling/createMessage', async (request) => ({
+      model: 'test-model',
+      role: 'assistant',
+      content: { type: 'text', text: `sampled: ${JSON.stringify(request.params.messages[0]?.content)}` },
+    }));
+    const result = await client.callTool({ name: 'everything__trigger-sampling-request', arguments: { prompt: 'hello', maxTokens: 5 } });
+    expect(text(result)).toContain('test-model');
+    expect(text(result)).not.toContain('bystander');
+  });
+
+  it('relays elicitation and roots requests to the client', async () => {
+    const client = await connect(`${gw.url}/mcp`, {
+      capabilities: { elicitation: { form: {} }, roots: { listChanged: true } },
+    });
+    client.setRequestHandler('elicitation/create', async () => ({
+      action: 'accept',
+      content: { name: 'Ada', check: true, email: 'ada@example.com', integer: 42 },
+    }));
+    client.setRequestHandler('roots/list', async () => ({ roots: [{ uri: 'file:///tmp/project-root', name: 'project' }] }));
+    const elicited = await client.callTool({ name: 'everything__trigger-elicitation-request', arguments: {} });
+    expect(text(elicited)).toMatch(/accept/i);
+    const roots = await client.callTool({ name: 'everything__get-roots-list', arguments: {} });
+    expect(text(roots)).toContain('file:///tmp/project-root');
+  });
+
+  it('keeps concurrent clients of one shared process apart', async () => {
+    const [a, b] = await Promise.all([connect(`${gw.url}/mcp`), connect(`${gw.url}/mcp`)]);
+    const calls = Array.from({ length: 20 }, (_, i) => {
+      const client = i % 2 === 0 ? a : b;
+      const who = i % 2 === 0 ? 'A' : 'B';
+      return client
+        .callTool({ name: 'everything__echo', arguments: { message: `${who}-${i}` } })
+        .then((r) => ({ expected: `Echo: ${who}-${i}`, got: text(r) }));
+    });
+    for (const { expected, got } of await Promise.all(calls)) expect(got).toBe(expected);
+  });
+
+  it('tells clients when a backend changes its tools', async () => {
+    const client = await connect(`${gw.url}/mcp`);
+    let changed = 0;
+    client.setNotificationHandler('notifications/tools/list_changed', () => {
+      changed += 1;
+    });
+    await client.callTool({ name: 'alpha__add_tool', arguments: {} });
+    await expect.poll(() => changed, { timeout: 5000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await client.listTools()).tools.map((t) => t.name), { timeout: 5000 })
+      .toContain('alpha__extra_1');
+    expect(text(await client.callTool({ name: 'alpha__extra_1', arguments: {} }))).toBe('extra_1');
+  });
+
+  it('serves prompts namespaced and resources by their own URIs', async () => {
+    const client = await connect(`${gw.url}/mcp`);
+    const prompts = (await client.listPrompts()).prompts.map((p) => p.name);
+    expect(prompts).toContain('everything__simple-prompt');
+    const prompt = await client.getPrompt({ name: 'everything__simple-prompt' });
+    expect(prompt.messages.length).toBeGreaterThan(0);
+    const templates = (await client.listResourceTemplates()).resourceTemplates;
+    expect(templates.length).toBeGreaterThan(0);
+    const resources = (await client.listResources()).resources;
+    expect(resources.length).toBeGreaterThan(0);
+    const read = await client.readResource({ uri: resources[0]!.uri });
+    expect(read.contents[0]?.uri).toBe(resources[0]!.uri);
+  });
+
+  it('answers an unknown tool with an error naming it', async () => {
+    const client = await connect(`${gw.url}/mcp`);
+    await expect(client.callTool({ name: 'nobody__nothing', arguments: {} })).rejects.toThrow(/nobody__nothing not found/);
+  });
+
+  it('serves the same aggregate over legacy SSE', async () => {
+    const client = await connect(`${gw.url}/sse`, { sse: true });
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('alpha__whoami');
+    expect(text(await client.callTool({ name: 'alpha__echo', arguments: { message: 'sse' } }))).toBe('alpha: sse');
+  });
+
+  it('tells connected clients when a server is added through the admin API', async () => {
+    const client = await connect(`${gw.url}/mcp`);
+    let changed = 0;
+    client.setNotificationHandler('notifications/tools/list_changed', () => {
+      changed += 1;
+    });
+    const res = await fetch(`${gw.url}/admin/servers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'gamma', command: 'node', args: [FIXTURE], env: { FIXTURE_LABEL: 'gamma' } }),
+    });
+    expect(res.status).toBe(201);
+    await expect.poll(() => changed, { timeout: 5000 }).toBeGreaterThan(0);
+    expect(text(await client.callTool({ name: 'gamma__echo', arguments: { message: 'new' } }))).toBe('gamma: new');
+    const removed = await fetch(`${gw.url}/admin/servers/gamma`, { method: 'DELETE' });
+    expect(removed.status).toBe(200);
+    expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('gamma__echo');
+  });
+});
