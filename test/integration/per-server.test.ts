@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Client } from '@modelcontextprotocol/client';
+import type { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, fixture, SERVERS, startGateway, type RunningGateway } from './harness.js';
 
@@ -109,7 +109,7 @@ describe('per-server endpoints of stdio servers', () => {
     const pidB = JSON.parse(text(await b.callTool({ name: 'whoami', arguments: {} }))).pid as number;
     expect(pidA).not.toBe(pidB);
     expect(isAlive(pidA)).toBe(true);
-    await a.transport?.terminateSession?.();
+    await (a.transport as StreamableHTTPClientTransport).terminateSession();
     await a.close();
     clients.splice(clients.indexOf(a), 1);
     await expect.poll(() => isAlive(pidA), { timeout: 10_000 }).toBe(false);

@@ -251,7 +251,6 @@ export class StdioMux {
       return;
     }
     this.#serverRequests.set(request.id, port);
-    port.relatedRequest = port.mostRecentInFlight();
     void port.deliver(request);
   }
 
@@ -277,7 +276,6 @@ export class StdioMux {
         const globalId = typeof token === 'string' && token.startsWith('p') ? Number(token.slice(1)) : NaN;
         const pending = this.#pending.get(globalId);
         if (!pending || pending.kind !== 'forward' || pending.progressToken === undefined) return;
-        pending.port.relatedRequest = pending.originalId;
         void pending.port.deliver(notification({ ...params, progressToken: pending.progressToken }));
         return;
       }
@@ -361,11 +359,6 @@ export class MuxPort implements Transport {
   logLevel?: LoggingLevel;
   initialized = false;
   lastActive = Date.now();
-  /**
-   * The request of this port that the message being delivered belongs to (progress, or a
-   * server-to-client request made while it was in flight). Set right before `onmessage`.
-   */
-  relatedRequest?: RequestId;
   #closed = false;
 
   constructor(
@@ -390,15 +383,9 @@ export class MuxPort implements Transport {
   }
 
   /** @internal */
-  mostRecentInFlight(): RequestId | undefined {
-    return [...this.inFlight.keys()].at(-1);
-  }
-
-  /** @internal */
   async deliver(message: JSONRPCMessage): Promise<void> {
     if (this.#closed) return;
     this.onmessage?.(message);
-    this.relatedRequest = undefined;
   }
 
   /** @internal */
