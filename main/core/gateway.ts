@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Implementation } from '@modelcontextprotocol/server';
 import type { ServerConfig } from '../../shared/server-config.js';
 import type { Backend } from './backends/backend.js';
-import { BackendManager } from './backends/backend-manager.js';
+import { BackendManager, sameRuntimeConfig } from './backends/backend-manager.js';
 import type { StdioEnvironment } from './backends/upstream.js';
 import { DisposableStore } from './base/disposable.js';
 import { errorMessage, type Logger } from './base/logger.js';
@@ -198,7 +198,7 @@ export class Gateway implements AdminControl {
   async updateServer(name: string, config: ServerConfig): Promise<ServerView> {
     const previous = this.opts.registry.get(name);
     await this.opts.registry.put(name, config);
-    if (previous && !sameExceptFilter(previous, config)) await this.#endpoints.dropBackend(name);
+    if (previous && !sameRuntimeConfig(previous, config)) await this.#endpoints.dropBackend(name);
     await this.#backends.apply(this.opts.registry.list());
     // A filter-only change takes effect at once: clients just need to list again.
     this.#endpoints.notifyListChanged('tools');
@@ -350,8 +350,4 @@ export class Gateway implements AdminControl {
     res.setHeader('www-authenticate', 'Bearer');
     problem(res, 401, 'missing or invalid token (send Authorization: Bearer <token> or X-API-Key)');
   }
-}
-
-function sameExceptFilter(a: ServerConfig, b: ServerConfig): boolean {
-  return JSON.stringify({ ...a, toolFilter: undefined }) === JSON.stringify({ ...b, toolFilter: undefined });
 }

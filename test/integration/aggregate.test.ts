@@ -209,4 +209,29 @@ describe('aggregate /mcp in front of real stdio servers', () => {
     expect(removed.status).toBe(200);
     expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('gamma__echo');
   });
+
+  it('applies a tool filter change from the admin API at once, without restarting the server', async () => {
+    const client = await connect(`${gw.url}/mcp`);
+    let changed = 0;
+    client.setNotificationHandler('notifications/tools/list_changed', () => {
+      changed += 1;
+    });
+    const pidBefore = gw.gateway.serverView('alpha')!.pid;
+    const res = await fetch(`${gw.url}/admin/servers/alpha`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        command: 'node',
+        args: [FIXTURE],
+        env: { FIXTURE_LABEL: 'alpha', FIXTURE_CALL_LOG: callLog },
+        toolFilter: { allow: ['echo'] },
+      }),
+    });
+    expect(res.status).toBe(200);
+    await expect.poll(() => changed, { timeout: 5000 }).toBeGreaterThan(0);
+    const alphaTools = (await client.listTools()).tools.map((t) => t.name).filter((n) => n.startsWith('alpha__'));
+    expect(alphaTools).toEqual(['alpha__echo']);
+    await expect(client.callTool({ name: 'alpha__whoami', arguments: {} })).rejects.toThrow(/disabled/);
+    expect(gw.gateway.serverView('alpha')!.pid).toBe(pidBefore);
+  });
 });

@@ -46,7 +46,7 @@ export class BackendManager {
     for (const name of [...this.#backends.keys()]) if (!wanted.has(name)) work.push(this.remove(name));
     for (const { name, config } of servers) {
       const existing = this.#backends.get(name)?.backend;
-      if (existing && isDeepStrictEqual(existing.config, config)) {
+      if (existing && sameRuntimeConfig(existing.config, config)) {
         if (config.enabled && existing.state.status === 'stopped') work.push(existing.start());
         continue;
       }
@@ -93,4 +93,9 @@ export class BackendManager {
     this.#backends.clear();
     for (const [name, entry] of entries) this.#backends.set(name, entry);
   }
+}
+
+/** The tool filter is read from the registry on every request: changing it needs no restart. */
+export function sameRuntimeConfig(a: ServerConfig, b: ServerConfig): boolean {
+  return isDeepStrictEqual({ ...a, toolFilter: undefined }, { ...b, toolFilter: undefined });
 }
