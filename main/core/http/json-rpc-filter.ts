@@ -1,0 +1,146 @@
+/**
+ * The tool filter as a pass-through applies it: the only payload rewrites the per-server
+ * endpoints make. Requests are inspected (never changed); a `tools/call` of a filtered tool is
+ * answered here, and a response to a tracked `tools/list` request has its `result.tools`
+ * trimmed. Everything else is left alone.
+ */
+
+/** A JSON-RPC request id. */
+export type JsonRpcId = string | number;
+
+/** Answers whether a backend tool (by its own, un-namespaced name) may be used. */
+export type ToolPredicate = (toolName: string) => boolean;
+
+/** JSON-RPC "Invalid params", the code the SDK's own `McpServer` uses for unknown or disabled tools. */
+export const INVALID_PARAMS = -32602;
+
+/**
+ * A set of JSON-RPC ids that keeps `1` and `"1"` apart (they are different ids on the wire).
+ * Bounded: past `limit` entries the oldest is forgotten, so requests whose response never came
+ * (a dropped connection) cannot grow it without end.
+ */
+export class RequestIdSet {
+  readonly #keys = new Set<string>();
+  readonly #limit: number;
+
+  constructor(limit = 1024) {
+    this.#limit = limit;
+  }
+
+  get size(): number {
+    return this.#keys.size;
+  }
+
+  add(id: JsonRpcId): void {
+    this.#keys.add(idKey(id));
+    if (this.#keys.size > this.#limit) {
+      const oldest = this.#keys.values().next();
+      if (!oldest.done) this.#keys.delete(oldest.value);
+    }
+  }
+
+  /** Removes `id`; true when it was present. */
+  delete(id: JsonRpcId): boolean {
+    return this.#keys.delete(idKey(id));
+  }
+}
+
+/** What {@link inspectClientPayload} found in a client's POST body. */
+export interface ClientPayloadInspection {
+  /** Names of `tools/call` requests the filter refuses, in order of appearance. */
+  blockedTools: string[];
+  /** Ids of the `tools/list` requests, whose responses must be trimmed. */
+  toolsListIds: JsonRpcId[];
+}
+
+/** Inspects a parsed POST body (one message or a batch) without changing it. */
+export function inspectClientPayload(payload: unknown, isToolAllowed: ToolPredicate): ClientPayloadInspection {
+  const result: ClientPayloadInspection = { blockedTools: [], toolsListIds: [] };
+  for (const message of asMessages(payload)) {
+    if (!isRecord(message)) continue;
+    if (message.method === 'tools/call') {
+      const name = isRecord(message.params) ? message.params.name : undefined;
+      if (typeof name === 'string' && !isToolAllowed(name)) result.blockedTools.push(name);
+    } else if (message.method === 'tools/list' && isJsonRpcId(message.id)) {
+      result.toolsListIds.push(message.id);
+    }
+  }
+  return result;
+}
+
+/** The error message for a call to a filtered tool. */
+export function toolFilterMessage(toolName: string, serverName: string): string {
+  return `Tool "${toolName}" is disabled by the gateway's tool filter for server "${serverName}"`;
+}
+
+/**
+ * The JSON-RPC error responses for a payload that calls filtered tools: every request in it
+ * (a batch is refused whole) gets an error with its own id; notifications get nothing.
+ * Returns one response for a single message, an array for a batch, or `undefined` when the
+ * payload holds no request that expects an answer.
+ */
+export function buildFilterRefusal(payload: unknown, blockedTools: readonly string[], serverName: string): unknown {
+  const isBatch = Array.isArray(payload);
+  const responses: unknown[] = [];
+  for (const message of asMessages(payload)) {
+    if (!isRecord(message) || typeof message.method !== 'string' || !isJsonRpcId(message.id)) continue;
+    const name = message.method === 'tools/call' && isRecord(message.params) ? message.params.name : undefined;
+    const blocked = blockedTools.map((tool) => `"${tool}"`).join(', ');
+    const text =
+      typeof name === 'string' && blockedTools.includes(name)
+        ? toolFilterMessage(name, serverName)
+        : `Batch refused: it calls ${blocked}, disabled by the gateway's tool filter for server "${serverName}"`;
+    responses.push({ jsonrpc: '2.0', id: message.id, error: { code: INVALID_PARAMS, message: text } });
+  }
+  if (responses.length === 0) return undefined;
+  return isBatch ? responses : responses[0];
+}
+
+/**
+ * Trims `result.tools` in the responses (one or a batch) whose id `takeId` claims as a pending
+ * `tools/list` request. `takeId` forgets the id as it answers, so each response is matched once.
+ * Returns the rewritten JSON text, or `undefined` when nothing changed (the caller then sends
+ * the original bytes) or the text is not JSON.
+ */
+export function rewriteToolsListText(
+  text: string,
+  takeId: (id: JsonRpcId) => boolean,
+  isToolAllowed: ToolPredicate,
+): string | undefined {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+  let changed = false;
+  for (const message of asMessages(payload)) {
+    if (!isRecord(message) || !isJsonRpcId(message.id) || 'method' in message) continue;
+    if (!takeId(message.id)) continue;
+    const result = message.result;
+    if (!isRecord(result) || !Array.isArray(result.tools)) continue;
+    const kept = result.tools.filter((tool) => isRecord(tool) && typeof tool.name === 'string' && isToolAllowed(tool.name));
+    if (kept.length !== result.tools.length) {
+      result.tools = kept;
+      changed = true;
+    }
+  }
+  return changed ? JSON.stringify(payload) : undefined;
+}
+
+/** True for a JSON-RPC id (strings and numbers; `null` is not an id that can be matched). */
+export function isJsonRpcId(value: unknown): value is JsonRpcId {
+  return typeof value === 'string' || typeof value === 'number';
+}
+
+function asMessages(payload: unknown): unknown[] {
+  return Array.isArray(payload) ? payload : [payload];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function idKey(id: JsonRpcId): string {
+  return typeof id === 'number' ? `n:${id}` : `s:${id}`;
+}
