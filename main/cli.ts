@@ -19,6 +19,8 @@ Options:
                     (servers named in FILE replace registry entries of the same name)
   --host ADDRESS    address to listen on (default 127.0.0.1)
   --port PORT       port to listen on (default 7420; 0 picks a free one)
+  --allow-host NAME a Host name clients may use besides localhost, 127.0.0.1 and [::1]
+                    (repeatable; needed with --host 0.0.0.0, whose clients use a real name)
   --data-dir DIR    where the registry lives (default: ${defaultDataDir()})
   --log-level LVL   debug | info | warn | error (default info)
   -h, --help        show this help
@@ -40,6 +42,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
         config: { type: 'string' },
         host: { type: 'string', default: '127.0.0.1' },
         port: { type: 'string', default: '7420' },
+        'allow-host': { type: 'string', multiple: true },
         'data-dir': { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
         help: { type: 'boolean', short: 'h' },
@@ -76,13 +79,25 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
   const host = values.host!;
   const clientToken = env.GATEHOUSE_TOKEN || undefined;
   const adminToken = env.GATEHOUSE_ADMIN_TOKEN || undefined;
-  if (!isLoopback(host) && !clientToken) {
+  // Off loopback, an open admin API would let anyone on the network run commands.
+  if (!isLoopback(host) && (!clientToken || !adminToken)) {
     process.stderr.write(
-      `gatehouse: refusing to listen on ${host} without a client token: set GATEHOUSE_TOKEN (and GATEHOUSE_ADMIN_TOKEN)\n`,
+      `gatehouse: refusing to listen on ${host} without tokens: set both GATEHOUSE_TOKEN and GATEHOUSE_ADMIN_TOKEN\n`,
     );
     return 2;
   }
-  return serve({ configFile: values.config, host, port, dataDir: values['data-dir'] ?? defaultDataDir(), level, clientToken, adminToken });
+  const allowedHosts = [...(values['allow-host'] ?? [])];
+  if (!isLoopback(host) && !isWildcard(host)) allowedHosts.push(host.includes(':') ? `[${host}]` : host);
+  return serve({
+    configFile: values.config,
+    host,
+    port,
+    dataDir: values['data-dir'] ?? defaultDataDir(),
+    level,
+    clientToken,
+    adminToken,
+    allowedHosts,
+  });
 }
 
 interface ServeOptions {
@@ -93,6 +108,7 @@ interface ServeOptions {
   level: LogLevel;
   clientToken: string | undefined;
   adminToken: string | undefined;
+  allowedHosts: string[];
 }
 
 async function serve(opts: ServeOptions): Promise<number> {
@@ -128,6 +144,7 @@ async function serve(opts: ServeOptions): Promise<number> {
     stdioEnv: { PATH },
     logger,
     version: await packageVersion(),
+    allowedHosts: opts.allowedHosts,
     ...(opts.clientToken ? { clientToken: opts.clientToken } : {}),
     ...(opts.adminToken ? { adminToken: opts.adminToken } : {}),
   });
@@ -154,6 +171,9 @@ async function serve(opts: ServeOptions): Promise<number> {
     await gateway.stop();
     return 1;
   }
+  if (isWildcard(opts.host) && opts.allowedHosts.length === 0) {
+    process.stderr.write(`gatehouse: warning: listening on ${opts.host}; clients elsewhere need --allow-host <their name for this machine>\n`);
+  }
   const out: string[] = [
     `Gatehouse ${await packageVersion()} listening on ${url}`,
     `  aggregate:  ${url}/mcp  (legacy SSE: ${url}/sse)`,
@@ -173,6 +193,10 @@ async function serve(opts: ServeOptions): Promise<number> {
   return new Promise<number>(() => {
     // Runs until a signal stops it.
   });
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
 }
 
 function isLoopback(host: string): boolean {

@@ -74,3 +74,27 @@ export async function connectClient(
   await client.connect(transport);
   return client;
 }
+
+/** The text of a tool result's content blocks, joined by newlines. */
+export function text(result: unknown): string {
+  const content = (result as { content?: Array<{ type: string; text?: string }> }).content ?? [];
+  return content.map((c) => c.text ?? '').join('\n');
+}
+
+/** Clients a test opens, closed together in `afterEach`. */
+export function clientPool(): { connect: typeof connectClient; forget(client: Client): void; closeAll(): Promise<void> } {
+  const clients: Client[] = [];
+  return {
+    async connect(...args) {
+      const client = await connectClient(...args);
+      clients.push(client);
+      return client;
+    },
+    forget(client) {
+      clients.splice(clients.indexOf(client), 1);
+    },
+    async closeAll() {
+      await Promise.allSettled(clients.splice(0).map((c) => c.close()));
+    },
+  };
+}

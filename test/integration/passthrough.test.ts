@@ -94,9 +94,9 @@ describe('HttpPassthrough with a streamable-http backend', () => {
     expect(names).not.toContain('get-env');
 
     expect(textOf(await client.callTool({ name: 'echo', arguments: { message: 'hello' } }))).toBe('Echo: hello');
-    await expect(client.callTool({ name: 'get-env', arguments: {} })).rejects.toMatchObject({
-      code: -32602,
-      message: expect.stringContaining('Tool "get-env" is disabled by the gateway\'s tool filter for server "x"'),
+    expect(await client.callTool({ name: 'get-env', arguments: {} })).toEqual({
+      content: [{ type: 'text', text: 'Tool "get-env" is disabled by the gateway\'s tool filter for server "x"' }],
+      isError: true,
     });
   });
 
@@ -107,7 +107,7 @@ describe('HttpPassthrough with a streamable-http backend', () => {
     const client = await connect(new StreamableHTTPClientTransport(new URL(`${gateway.base}/servers/echo/mcp`)));
 
     expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['whoami']);
-    await expect(client.callTool({ name: 'forbidden', arguments: {} })).rejects.toMatchObject({ code: -32602 });
+    expect(await client.callTool({ name: 'forbidden', arguments: {} })).toMatchObject({ isError: true });
 
     const batch = await fetch(`${gateway.base}/servers/echo/mcp`, {
       method: 'POST',
@@ -118,8 +118,11 @@ describe('HttpPassthrough with a streamable-http backend', () => {
       ]),
     });
     expect(batch.status).toBe(200);
-    const answers = (await batch.json()) as Array<{ id: unknown; error: { code: number; message: string } }>;
-    expect(answers.map((answer) => [answer.id, answer.error.code])).toEqual([[7, -32602], ['eight', -32602]]);
+    const answers = (await batch.json()) as Array<{ id: unknown; result?: { isError?: boolean }; error?: { code: number } }>;
+    expect(answers.map((answer) => [answer.id, answer.result?.isError ?? answer.error?.code])).toEqual([
+      [7, true],
+      ['eight', -32600],
+    ]);
 
     expect(textOf(await client.callTool({ name: 'whoami', arguments: {} }))).toContain('"host"');
     // The backend's own log: only the allowed call ever reached it.
@@ -212,9 +215,9 @@ describe('HttpPassthrough with an sse backend', () => {
     expect(names).not.toContain('get-env');
     expect(textOf(await client.callTool({ name: 'echo', arguments: { message: 'over sse' } }))).toBe('Echo: over sse');
     // The refusal arrives on the stream, as legacy SSE answers do.
-    await expect(client.callTool({ name: 'get-env', arguments: {} })).rejects.toMatchObject({
-      code: -32602,
-      message: expect.stringContaining('Tool "get-env" is disabled by the gateway\'s tool filter for server "x"'),
+    expect(await client.callTool({ name: 'get-env', arguments: {} })).toEqual({
+      content: [{ type: 'text', text: 'Tool "get-env" is disabled by the gateway\'s tool filter for server "x"' }],
+      isError: true,
     });
 
     const unknown = await fetch(`${gateway.base}/servers/x/messages?session=nope`, {

@@ -1,21 +1,16 @@
-import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient, SERVERS, startGateway, type RunningGateway } from './harness.js';
+import { clientPool, SERVERS, startGateway, type RunningGateway } from './harness.js';
 
 describe('aggregate relays resources, logging, completions, ping and cancellation', () => {
   let gw: RunningGateway;
-  const clients: Client[] = [];
-  const connect = async (...args: Parameters<typeof connectClient>): Promise<Client> => {
-    const client = await connectClient(...args);
-    clients.push(client);
-    return client;
-  };
+  const pool = clientPool();
+  const connect = pool.connect;
 
   beforeAll(async () => {
     gw = await startGateway({ everything: { command: 'node', args: [SERVERS.everything] } });
   });
   afterEach(async () => {
-    await Promise.allSettled(clients.splice(0).map((c) => c.close()));
+    await pool.closeAll();
   });
   afterAll(async () => {
     await gw?.stop();

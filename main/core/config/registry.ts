@@ -63,7 +63,8 @@ export const DEFAULT_SETTINGS: Readonly<RegistrySettings> = Object.freeze({ tool
 const CURRENT_VERSION = 1;
 
 const settingsSchema = z.object({
-  toolNameMaxLength: z.int().min(1).max(1024),
+  // The bounds NameTable accepts: below 16 names become unreadable, above 64 clients reject them.
+  toolNameMaxLength: z.int().min(16).max(64),
 });
 
 const fileSchema = z.object({

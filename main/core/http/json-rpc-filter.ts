@@ -4,6 +4,7 @@
  * answered here, and a response to a tracked `tools/list` request has its `result.tools`
  * trimmed. Everything else is left alone.
  */
+import { filteredToolResult } from '../routing/tool-filter.js';
 
 /** A JSON-RPC request id. */
 export type JsonRpcId = string | number;
@@ -12,7 +13,7 @@ export type JsonRpcId = string | number;
 export type ToolPredicate = (toolName: string) => boolean;
 
 /** JSON-RPC "Invalid params", the code the SDK's own `McpServer` uses for unknown or disabled tools. */
-export const INVALID_PARAMS = -32602;
+export const INVALID_REQUEST = -32600;
 
 /**
  * A set of JSON-RPC ids that keeps `1` and `"1"` apart (they are different ids on the wire).
@@ -68,14 +69,10 @@ export function inspectClientPayload(payload: unknown, isToolAllowed: ToolPredic
   return result;
 }
 
-/** The error message for a call to a filtered tool. */
-export function toolFilterMessage(toolName: string, serverName: string): string {
-  return `Tool "${toolName}" is disabled by the gateway's tool filter for server "${serverName}"`;
-}
-
 /**
- * The JSON-RPC error responses for a payload that calls filtered tools: every request in it
- * (a batch is refused whole) gets an error with its own id; notifications get nothing.
+ * The responses for a payload that calls filtered tools: each such call gets an MCP tool error
+ * result, and every other request in a batch (refused whole) a JSON-RPC error, each with its own
+ * id; notifications get nothing.
  * Returns one response for a single message, an array for a batch, or `undefined` when the
  * payload holds no request that expects an answer.
  */
@@ -85,12 +82,13 @@ export function buildFilterRefusal(payload: unknown, blockedTools: readonly stri
   for (const message of asMessages(payload)) {
     if (!isRecord(message) || typeof message.method !== 'string' || !isJsonRpcId(message.id)) continue;
     const name = message.method === 'tools/call' && isRecord(message.params) ? message.params.name : undefined;
+    if (typeof name === 'string' && blockedTools.includes(name)) {
+      responses.push({ jsonrpc: '2.0', id: message.id, result: filteredToolResult(name, serverName) });
+      continue;
+    }
     const blocked = blockedTools.map((tool) => `"${tool}"`).join(', ');
-    const text =
-      typeof name === 'string' && blockedTools.includes(name)
-        ? toolFilterMessage(name, serverName)
-        : `Batch refused: it calls ${blocked}, disabled by the gateway's tool filter for server "${serverName}"`;
-    responses.push({ jsonrpc: '2.0', id: message.id, error: { code: INVALID_PARAMS, message: text } });
+    const text = `Batch refused: it calls ${blocked}, disabled by the gateway's tool filter for server "${serverName}"`;
+    responses.push({ jsonrpc: '2.0', id: message.id, error: { code: INVALID_REQUEST, message: text } });
   }
   if (responses.length === 0) return undefined;
   return isBatch ? responses : responses[0];

@@ -5,6 +5,7 @@ import type { Implementation, ServerContext, Transport } from '@modelcontextprot
 import type { Backend } from '../backends/backend.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../backends/upstream.js';
 import { errorMessage, type Logger } from '../base/logger.js';
+import { filteredToolResult } from './tool-filter.js';
 import type { NameTable } from './tool-names.js';
 
 /** What an aggregate session needs from the gateway. */
@@ -99,9 +100,7 @@ export class AggregateSession {
       if (!target || !backend || !backend.catalog?.tools.some((t) => t.name === target.name)) {
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${exposed} not found`);
       }
-      if (!this.deps.isToolAllowed(target.server, target.name)) {
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${exposed} disabled`);
-      }
+      if (!this.deps.isToolAllowed(target.server, target.name)) return filteredToolResult(target.name, target.server);
       return this.#forward(backend, ctx, 'tools/call', { ...request.params, name: target.name });
     });
     s.setRequestHandler('prompts/list', () => ({ prompts: this.#listPrompts() }));

@@ -1,4 +1,5 @@
 import type { JSONRPCMessage, RequestId, Transport, TransportSendOptions } from '@modelcontextprotocol/server';
+import { filteredToolResult } from './tool-filter.js';
 
 /** Options of {@link bridgeTransports}. */
 export interface BridgeOptions {
@@ -40,14 +41,7 @@ export async function bridgeTransports(front: Transport, upstream: Transport, op
       if (message.method === 'tools/call') {
         const name = String((message.params as { name?: unknown } | undefined)?.name ?? '');
         if (!opts.isToolAllowed(name)) {
-          sendFront(
-            {
-              jsonrpc: '2.0',
-              id: message.id,
-              error: { code: -32602, message: `Tool "${name}" is disabled by the gateway's tool filter for server "${opts.server}"` },
-            },
-            message.id,
-          );
+          sendFront({ jsonrpc: '2.0', id: message.id, result: filteredToolResult(name, opts.server) }, message.id);
           return;
         }
       }

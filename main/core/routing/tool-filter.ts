@@ -102,3 +102,15 @@ export function filterToolList<T extends { name: string }>(
 ): T[] {
   return tools.filter((tool) => allowed(tool.name));
 }
+
+/**
+ * What a call to a filtered tool gets instead of reaching its backend: an MCP tool error
+ * result (`isError: true`), so the model reads why the tool cannot be used.
+ */
+export function filteredToolResult(
+  toolName: string,
+  serverName: string,
+): { content: Array<{ type: 'text'; text: string }>; isError: true } {
+  const text = `Tool "${toolName}" is disabled by the gateway's tool filter for server "${serverName}"`;
+  return { content: [{ type: 'text', text }], isError: true };
+}

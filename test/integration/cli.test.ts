@@ -1,0 +1,322 @@
+/**
+ * The `gatehouse` command as a user runs it: `node dist/main/cli.js ...` in a child process.
+ * `npm test` builds dist/ first; when dist/main/cli.js is missing (running this file alone), it
+ * is built here.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = path.join(root, 'dist/main/cli.js');
+const EVERYTHING = path.join(root, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+
+/** How long a gateway may take to print its URL (it asks the login shell for PATH first). */
+const START_TIMEOUT_MS = 20_000;
+const EXIT_TIMEOUT_MS = 10_000;
+
+interface CliRun {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or the signal) once the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running = new Set<CliRun>();
+/** Backend pids seen in tests: killed (as a process group) after each test if still alive. */
+const backendPids = new Set<number>();
+let tmp: string;
+
+/** The environment without any Gatehouse token the outer shell might have set. */
+function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.GATEHOUSE_TOKEN;
+  delete env.GATEHOUSE_ADMIN_TOKEN;
+  delete env.GATEHOUSE_DATA_DIR;
+  return { ...env, ...extra };
+}
+
+function runCli(args: string[], env: NodeJS.ProcessEnv = baseEnv()): CliRun {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const run: CliRun = { child, stdout: () => out, stderr: () => err, exited };
+  running.add(run);
+  void exited.then(() => running.delete(run));
+  return run;
+}
+
+/** Waits until stdout matches `pattern`; fails with everything printed so far on timeout or exit. */
+async function waitForStdout(run: CliRun, pattern: RegExp, timeoutMs = START_TIMEOUT_MS): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void run.exited.then(() => (exited = true));
+  for (;;) {
+    const match = pattern.exec(run.stdout());
+    if (match) return match;
+    if (exited || Date.now() > deadline) {
+      throw new Error(
+        `${exited ? 'gatehouse exited' : `no match within ${timeoutMs} ms`} waiting for ${pattern}\n` +
+          `stdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`,
+      );
+    }
+    await sleep(50);
+  }
+}
+
+async function waitForExit(run: CliRun, timeoutMs = EXIT_TIMEOUT_MS): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`gatehouse did not exit within ${timeoutMs} ms\nstdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([run.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error; // EPERM: it exists but is not ours.
+  }
+}
+
+async function waitUntilGone(pid: number, timeoutMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await sleep(50);
+  }
+  return !isAlive(pid);
+}
+
+async function writeConfig(name: string, content: unknown): Promise<string> {
+  const file = path.join(tmp, name);
+  await writeFile(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  return file;
+}
+
+/** Starts `serve` and returns the base URL it printed. */
+async function serve(args: string[], env?: NodeJS.ProcessEnv): Promise<{ run: CliRun; url: string }> {
+  const run = runCli(['serve', '--port', '0', ...args], env);
+  const [, url] = await waitForStdout(run, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+  return { run, url: url! };
+}
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) {
+    const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 120_000,
+      shell: process.platform === 'win32',
+    });
+    if (build.status !== 0 || !existsSync(CLI)) {
+      throw new Error(`could not build ${CLI}:\n${build.stdout}\n${build.stderr}`);
+    }
+  }
+  tmp = await mkdtemp(path.join(tmpdir(), 'gatehouse-cli-'));
+}, 120_000);
+
+afterEach(async () => {
+  // Stop what a failed test left running: SIGTERM first so the gateway stops its children.
+  await Promise.allSettled(
+    [...running].map(async (run) => {
+      run.child.kill('SIGTERM');
+      const stopped = await Promise.race([run.exited.then(() => true), sleep(5_000).then(() => false)]);
+      if (!stopped) run.child.kill('SIGKILL');
+    }),
+  );
+  for (const pid of backendPids) {
+    if (!isAlive(pid)) continue;
+    try {
+      process.kill(-pid, 'SIGKILL'); // the backend runs in its own process group
+    } catch {
+      process.kill(pid, 'SIGKILL');
+    }
+  }
+  backendPids.clear();
+});
+
+afterAll(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe('gatehouse serve --config with an invalid file', () => {
+  it('prints one line per problem, naming server and field, exits non-zero and starts nothing', async () => {
+    const config = await writeConfig('bad.json', {
+      mcpServers: {
+        remote: { type: 'streamable-http', headers: { Authorization: 'Bearer x' } },
+        'a b': { command: 'node' },
+        listy: { command: 'node', args: 'server.js --verbose' },
+        fine: { command: 'node', args: [EVERYTHING] },
+      },
+    });
+    const dataDir = path.join(tmp, 'never-created');
+    const run = runCli(['serve', '--config', config, '--port', '0', '--data-dir', dataDir]);
+    const { code } = await waitForExit(run);
+
+    expect(code).not.toBe(0);
+    const problems = run.stderr().split('\n').filter((line) => /^\s+- /.test(line));
+    expect(problems).toEqual([
+      '  - server "remote": remote server needs "url"',
+      '  - server "a b": name may contain only letters, digits, "-" and "_"',
+      '  - server "listy": "args" must be an array of strings',
+    ]);
+    expect(run.stderr()).toContain('nothing was started');
+    expect(run.stdout()).not.toContain('listening');
+    // Nothing ran: not even the registry was opened.
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('reports a file that is not JSON', async () => {
+    const config = await writeConfig('broken.json', '{ "mcpServers": { "x": { "command": "node", } ');
+    const dataDir = path.join(tmp, 'never-created-2');
+    const run = runCli(['serve', '--config', config, '--port', '0', '--data-dir', dataDir]);
+    const { code } = await waitForExit(run);
+
+    expect(code).not.toBe(0);
+    const problems = run.stderr().split('\n').filter((line) => /^\s+- /.test(line));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('invalid JSON');
+    expect(problems[0]).toContain('broken.json');
+    expect(run.stdout()).not.toContain('listening');
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('reports a config file that does not exist', async () => {
+    const run = runCli(['serve', '--config', path.join(tmp, 'missing.json'), '--port', '0', '--data-dir', path.join(tmp, 'dd-missing')]);
+    const { code } = await waitForExit(run);
+    expect(code).not.toBe(0);
+    expect(run.stderr()).toContain('missing.json');
+  });
+});
+
+describe('gatehouse serve with a stdio server', () => {
+  it('prints the URL and server state, serves /healthz and /admin, and stops its children on SIGTERM', async () => {
+    const config = await writeConfig('good.json', {
+      mcpServers: { everything: { command: process.execPath, args: [EVERYTHING] } },
+    });
+    const dataDir = await mkdtemp(path.join(tmp, 'data-'));
+    const { run, url } = await serve(['--config', config, '--data-dir', dataDir]);
+
+    const [, state] = await waitForStdout(run, /^\s+everything\s+stdio\s+(\S+)/m);
+    expect(state).toBe('running');
+    expect(run.stdout()).toContain(`${url}/mcp`);
+    expect(existsSync(path.join(dataDir, 'registry.json'))).toBe(true);
+
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(health.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await health.json()).toMatchObject({ status: 'ok', servers: { total: 1, running: 1, error: 0 } });
+
+    const admin = await fetch(`${url}/admin/servers`);
+    expect(admin.status).toBe(200);
+    const { servers } = (await admin.json()) as { servers: Array<{ name: string; status: string; pid?: number; toolCount: number }> };
+    expect(servers).toHaveLength(1);
+    const everything = servers[0]!;
+    expect(everything).toMatchObject({ name: 'everything', transport: 'stdio', status: 'running' });
+    expect(everything.toolCount).toBeGreaterThan(0);
+    expect(everything.pid).toEqual(expect.any(Number));
+    const pid = everything.pid!;
+    backendPids.add(pid);
+    expect(isAlive(pid)).toBe(true);
+
+    run.child.kill('SIGTERM');
+    const exit = await waitForExit(run);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(await waitUntilGone(pid), `backend pid ${pid} still exists after the gateway exited`).toBe(true);
+  });
+});
+
+describe('gatehouse serve with tokens', () => {
+  it('requires the client token on MCP endpoints and the admin token on /admin', async () => {
+    const clientToken = 'client-token-for-tests';
+    const adminToken = 'admin-token-for-tests';
+    const dataDir = await mkdtemp(path.join(tmp, 'data-'));
+    const { url } = await serve(['--data-dir', dataDir], baseEnv({ GATEHOUSE_TOKEN: clientToken, GATEHOUSE_ADMIN_TOKEN: adminToken }));
+
+    const noToken = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    });
+    expect(noToken.status).toBe(401);
+    // Plain Bearer: advertising OAuth discovery makes clients drop their static header.
+    expect(noToken.headers.get('www-authenticate')).toBe('Bearer');
+
+    const wrongToken = await fetch(`${url}/mcp`, { headers: { authorization: 'Bearer nope' } });
+    expect(wrongToken.status).toBe(401);
+
+    // The client token gets past auth (this GET without a session is then a 400, not a 401).
+    const bearer = await fetch(`${url}/mcp`, { headers: { authorization: `Bearer ${clientToken}`, accept: 'text/event-stream' } });
+    expect(bearer.status).not.toBe(401);
+    const apiKey = await fetch(`${url}/mcp`, { headers: { 'x-api-key': clientToken, accept: 'text/event-stream' } });
+    expect(apiKey.status).not.toBe(401);
+
+    expect((await fetch(`${url}/admin/servers`)).status).toBe(401);
+    const withClientToken = await fetch(`${url}/admin/servers`, { headers: { authorization: `Bearer ${clientToken}` } });
+    expect(withClientToken.status).toBe(401);
+    expect(withClientToken.headers.get('www-authenticate')).toBe('Bearer');
+    const withAdminToken = await fetch(`${url}/admin/servers`, { headers: { authorization: `Bearer ${adminToken}` } });
+    expect(withAdminToken.status).toBe(200);
+    expect(await withAdminToken.json()).toEqual({ servers: [] });
+
+    // Health checks need no token.
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+
+  it('refuses a non-loopback --host without both tokens', async () => {
+    const run = runCli(['serve', '--host', '0.0.0.0', '--port', '0', '--data-dir', path.join(tmp, 'dd-host')]);
+    const { code } = await waitForExit(run);
+    expect(code).not.toBe(0);
+    expect(run.stderr()).toMatch(/refusing to listen on 0\.0\.0\.0.*GATEHOUSE_TOKEN and GATEHOUSE_ADMIN_TOKEN/);
+    expect(run.stdout()).not.toContain('listening');
+    // A client token alone is not enough: the admin API could start any command.
+    const clientOnly = runCli(['serve', '--host', '0.0.0.0', '--port', '0', '--data-dir', path.join(tmp, 'dd-host2')], {
+      ...baseEnv(),
+      GATEHOUSE_TOKEN: 'only-client',
+    });
+    expect((await waitForExit(clientOnly)).code).not.toBe(0);
+    expect(clientOnly.stderr()).toMatch(/GATEHOUSE_ADMIN_TOKEN/);
+  });
+});
+
+describe('gatehouse usage', () => {
+  it('--help prints the usage and exits 0', async () => {
+    const run = runCli(['--help']);
+    expect((await waitForExit(run)).code).toBe(0);
+    expect(run.stdout()).toContain('Usage: gatehouse serve');
+    expect(run.stdout()).toContain('--config FILE');
+  });
+
+  it('an unknown command exits 2', async () => {
+    const run = runCli(['frobnicate']);
+    expect((await waitForExit(run)).code).toBe(2);
+    expect(run.stderr()).toContain('unknown command "frobnicate"');
+  });
+
+  it('an unknown option exits 2', async () => {
+    const run = runCli(['serve', '--no-such-option']);
+    expect((await waitForExit(run)).code).toBe(2);
+  });
+});
