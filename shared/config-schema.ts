@@ -1,6 +1,6 @@
 /**
  * Parsing and validation of the `mcpServers` JSON that Claude Desktop, Cursor, Cline and others
- * use, into the normalized {@link ServerConfig} shape, and back.
+ * use, into the normalized {@link ServerConfig} shape (`config-export.ts` goes back).
  *
  * Runs in every process (main, renderer, browser): no `node:*` imports here.
  *
@@ -9,6 +9,8 @@
  */
 import { z } from 'zod';
 import { checkServerName } from './server-config.js';
+import { globList, httpUrl, nonEmptyString, positiveMs } from './stored-config-schema.js';
+import { closestKey } from './spelling.js';
 import type {
   Isolation,
   RemoteServerConfig,
@@ -17,53 +19,6 @@ import type {
   ToolFilter,
   TransportKind,
 } from './server-config.js';
-
-// ---------------------------------------------------------------------------------------------
-// Normalized shape (what the registry stores)
-// ---------------------------------------------------------------------------------------------
-
-const nonEmptyString = z.string().refine((s) => s.trim().length > 0);
-const stringRecord = z.record(z.string(), z.string());
-const httpUrl = z.url({ protocol: /^https?$/ });
-const positiveMs = z.int().positive();
-const globList = z.array(z.string().min(1));
-
-const toolFilterSchema = z.strictObject({
-  allow: globList.optional(),
-  block: globList.optional(),
-});
-
-const stdioServerSchema = z.object({
-  transport: z.literal('stdio'),
-  enabled: z.boolean(),
-  toolFilter: toolFilterSchema.optional(),
-  command: nonEmptyString,
-  args: z.array(z.string()),
-  env: stringRecord,
-  cwd: nonEmptyString.optional(),
-  isolation: z.enum(['shared', 'per-client']),
-});
-
-const remoteServerSchema = z.object({
-  transport: z.enum(['sse', 'streamable-http']),
-  enabled: z.boolean(),
-  toolFilter: toolFilterSchema.optional(),
-  url: httpUrl,
-  headers: stringRecord,
-  timeout: positiveMs.optional(),
-  sseReadTimeout: positiveMs.optional(),
-});
-
-/**
- * Zod schema of the normalized {@link ServerConfig} (the registry's stored shape, not the
- * user-facing `mcpServers` entry). Unknown keys are stripped. Use it to validate data that was
- * already normalized once, such as `registry.json` on load; use {@link parseServerEntry} for
- * anything a person wrote.
- */
-export const serverConfigSchema: z.ZodType<ServerConfig> = z.discriminatedUnion('transport', [
-  stdioServerSchema,
-  remoteServerSchema,
-]);
 
 // ---------------------------------------------------------------------------------------------
 // Results
@@ -420,52 +375,6 @@ function readStringRecord(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Back to the user-facing shape
-// ---------------------------------------------------------------------------------------------
-
-/**
- * The user-facing `mcpServers` entry for a normalized config: the inverse of
- * {@link parseServerEntry}. Defaults are omitted (`args: []`, `env: {}`, `headers: {}`,
- * `enabled: true`, `isolation: "shared"`), but remote entries always carry `type` (`sse` or
- * `streamable-http`), because several clients read a missing `type` as SSE or refuse it.
- */
-export function toMcpServersEntry(config: ServerConfig): Record<string, unknown> {
-  const entry: Record<string, unknown> = {};
-  if (config.transport === 'stdio') {
-    entry['command'] = config.command;
-    if (config.args.length > 0) entry['args'] = [...config.args];
-    if (Object.keys(config.env).length > 0) entry['env'] = { ...config.env };
-    if (config.cwd !== undefined) entry['cwd'] = config.cwd;
-    if (config.isolation !== 'shared') entry['isolation'] = config.isolation;
-  } else {
-    entry['type'] = config.transport;
-    entry['url'] = config.url;
-    if (Object.keys(config.headers).length > 0) entry['headers'] = { ...config.headers };
-    if (config.timeout !== undefined) entry['timeout'] = config.timeout;
-    if (config.sseReadTimeout !== undefined) entry['sseReadTimeout'] = config.sseReadTimeout;
-  }
-  if (!config.enabled) entry['enabled'] = false;
-  if (config.toolFilter !== undefined) {
-    const filter: Record<string, string[]> = {};
-    if (config.toolFilter.allow !== undefined) filter['allow'] = [...config.toolFilter.allow];
-    if (config.toolFilter.block !== undefined) filter['block'] = [...config.toolFilter.block];
-    if (Object.keys(filter).length > 0) entry['toolFilter'] = filter;
-  }
-  return entry;
-}
-
-/** A whole `{ "mcpServers": {...} }` document for export, in the order given. */
-export function toMcpServersConfig(
-  servers: Readonly<Record<string, ServerConfig>>,
-): { mcpServers: Record<string, Record<string, unknown>> } {
-  return {
-    mcpServers: Object.fromEntries(
-      Object.entries(servers).map(([name, config]) => [name, toMcpServersEntry(config)]),
-    ),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
@@ -477,31 +386,4 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function describeValue(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
-}
-
-/** The candidate within edit distance 2 of `key` (or equal ignoring case), if any. */
-function closestKey(key: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of candidates) {
-    const distance = candidate.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

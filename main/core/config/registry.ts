@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import { z } from 'zod';
-import { serverConfigSchema } from '../../../shared/config-schema.js';
+import { serverConfigSchema } from '../../../shared/stored-config-schema.js';
 import { checkServerName } from '../../../shared/server-config.js';
 import type { ServerConfig } from '../../../shared/server-config.js';
 import { Emitter } from '../base/emitter.js';

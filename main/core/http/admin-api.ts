@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseServerEntry, toMcpServersEntry } from '../../../shared/config-schema.js';
+import { toMcpServersEntry } from '../../../shared/config-export.js';
+import { parseServerEntry } from '../../../shared/config-schema.js';
 import type { ServerConfig } from '../../../shared/server-config.js';
 import { parseJsonRpcBody, readBody } from './body.js';
 

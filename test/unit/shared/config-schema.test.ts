@@ -1,12 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import {
-  parseConfigText,
-  parseMcpServersConfig,
-  parseServerEntry,
-  serverConfigSchema,
-  toMcpServersConfig,
-  toMcpServersEntry,
-} from '../../../shared/config-schema.js';
+import { toMcpServersConfig, toMcpServersEntry } from '../../../shared/config-export.js';
+import { parseConfigText, parseMcpServersConfig, parseServerEntry } from '../../../shared/config-schema.js';
+import { serverConfigSchema } from '../../../shared/stored-config-schema.js';
 import type { ServerConfig } from '../../../shared/server-config.js';
 
 function errorsOf(name: string, raw: unknown): string[] {
