@@ -20,7 +20,7 @@ describe('admin API and request guards', () => {
         one: { command: 'node', args: [FIXTURE], env: { FIXTURE_LABEL: 'one', API_KEY: 'do-not-show' } },
         remote: { type: 'http', url: 'http://127.0.0.1:9/mcp', headers: { Authorization: 'Bearer backend-secret' }, enabled: false },
       },
-      { adminToken: ADMIN, clientToken: CLIENT },
+      { adminToken: ADMIN, clientToken: CLIENT, startTimeoutMs: 1500 },
     );
   });
   afterAll(async () => {
@@ -87,6 +87,17 @@ describe('admin API and request guards', () => {
     const logs = (await (await admin('/admin/servers/crashy/logs')).json()) as { stderr: string[] };
     expect(logs.stderr.join('\n')).toContain('cannot open database');
     await admin('/admin/servers/crashy', { method: 'DELETE' });
+  });
+
+  it('gives up on a server that never answers, with a reason, and kills it', async () => {
+    const res = await admin('/admin/servers/hung', {
+      method: 'PUT',
+      body: JSON.stringify({ command: 'node', args: [FIXTURE, '--hang-on-start'] }),
+    });
+    const view = (await res.json()) as { status: string; lastError: string };
+    expect(view).toMatchObject({ status: 'error', lastError: expect.stringContaining('did not finish within 1500 ms') });
+    expect(gw.gateway.serverView('hung')?.pid).toBeUndefined();
+    await admin('/admin/servers/hung', { method: 'DELETE' });
   });
 
   it('lists every tool with its exposed name and whether the filter lets it through', async () => {

@@ -118,11 +118,13 @@ export class Backend {
       this.#setState('running');
     } catch (error) {
       if (generation !== this.#generation) return;
+      // A start that timed out may still be running: make it stand down.
+      const current = ++this.#generation;
       const tail = this.stderrTail(5).filter((l) => l.trim() !== '');
       const reason = errorMessage(error) + (tail.length > 0 ? ` (stderr: ${tail.join(' | ')})` : '');
       this.deps.logger.warn('backend failed to start', { server: this.name, reason });
       await this.#teardown();
-      this.#setState('error', reason);
+      if (current === this.#generation) this.#setState('error', reason);
     }
   }
 
@@ -202,8 +204,13 @@ export class Backend {
       transport.onclose = undefined;
     }
     await client.connect(transport, { timeout: this.#requestTimeout() });
+    const catalog = await readCatalog(client);
+    if (generation !== this.#generation) {
+      await client.close().catch(() => {});
+      throw new Error('start was abandoned');
+    }
     this.#cacheClient = client;
-    this.#catalog = await readCatalog(client);
+    this.#catalog = catalog;
     this.#onDidChangeCatalog.fire(this.#catalog);
     if (config.transport === 'stdio' && config.isolation === 'per-client') {
       this.#lastStderr = this.#process?.stderr.toArray() ?? [];
