@@ -66,6 +66,13 @@ describe('admin API and request guards', () => {
     expect(await added.json()).toMatchObject({ name: 'two', status: 'running' });
     const stopped = await admin('/admin/servers/two/stop', { method: 'POST' });
     expect(await stopped.json()).toMatchObject({ status: 'stopped', reason: 'stopped by user' });
+    const refused = await fetch(`${gw.url}/servers/two/mcp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe('server "two" is stopped');
     const started = (await (await admin('/admin/servers/two/start', { method: 'POST' })).json()) as { status: string; pid: number };
     expect(started.status).toBe('running');
     const restarted = (await (await admin('/admin/servers/two/restart', { method: 'POST' })).json()) as { pid: number };

@@ -87,7 +87,12 @@ export class McpEndpoints {
       return;
     }
     const config = backend.config;
-    // Same transport on both sides: a streaming pass-through, payloads untouched.
+    if (backend.state.status === 'stopped') {
+      sendJsonRpcError(res, 503, -32001, `server "${name}" is stopped`);
+      return;
+    }
+    // Same transport on both sides: a streaming pass-through, payloads untouched. A remote
+    // backend in error is still tried: the pass-through reports what the backend says now.
     if (config.transport !== 'stdio' && (config.transport === 'sse') === (endpoint !== 'mcp')) {
       const target = this.deps.passthroughTarget(backend);
       if (endpoint === 'mcp') return this.deps.passthrough.handleStreamable(req, res, target);
@@ -114,6 +119,7 @@ export class McpEndpoints {
 
   /** A backend was stopped or removed: end its per-server sessions, drop aggregate connections to it. */
   async dropBackend(name: string): Promise<void> {
+    this.deps.passthrough.closeBackend(name);
     const work: Array<Promise<void>> = [];
     for (const session of this.#sessions.values()) {
       if (session.scope.way === 'server' && session.scope.server === name) work.push(session.close());
