@@ -34,6 +34,8 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<ReadBo
     }
   }
   if (req.readableEnded) return Promise.resolve({ ok: true, raw: Buffer.alloc(0) });
+  // Already gone (e.g. the client hung up while an earlier await ran): no 'end' will ever come.
+  if (req.destroyed) return Promise.resolve({ ok: false, status: 400, message: 'the request body was not fully received' });
   // A client that goes away mid-body makes the request emit 'error'; that is answered as 400
   // below, and must never become an uncaught exception (also after we stopped listening).
   req.on('error', ignore);

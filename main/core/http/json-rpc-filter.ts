@@ -12,7 +12,7 @@ export type JsonRpcId = string | number;
 /** Answers whether a backend tool (by its own, un-namespaced name) may be used. */
 export type ToolPredicate = (toolName: string) => boolean;
 
-/** JSON-RPC "Invalid params", the code the SDK's own `McpServer` uses for unknown or disabled tools. */
+/** JSON-RPC "Invalid Request": the answer to the other requests of a batch refused whole. */
 export const INVALID_REQUEST = -32600;
 
 /**
