@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Implementation } from '@modelcontextprotocol/server';
 import type { ServerConfig } from '../../shared/server-config.js';
 import type { Backend } from './backends/backend.js';
-import { BackendManager, sameRuntimeConfig } from './backends/backend-manager.js';
+import { BackendManager, sameRuntimeConfig, type BackendEvent } from './backends/backend-manager.js';
 import type { StdioEnvironment } from './backends/upstream.js';
 import { DisposableStore } from './base/disposable.js';
 import { errorMessage, type Logger } from './base/logger.js';
@@ -51,7 +51,7 @@ export class Gateway implements AdminControl {
   readonly #passthrough: HttpPassthrough;
   readonly #toolNames: NameTable;
   readonly #promptNames: NameTable;
-  readonly #filters = new Map<string, { config: ServerConfig; allowed: ToolPredicate }>();
+  readonly #filters = new Map<string, ToolPredicate>();
   readonly #clientHashes: Buffer[];
   readonly #adminHashes: Buffer[];
   readonly #disposables = new DisposableStore();
@@ -105,6 +105,11 @@ export class Gateway implements AdminControl {
   /** Starts the listener, then every enabled server; resolves when all starts have settled. */
   async start(): Promise<{ url: string }> {
     this.#disposables.add(this.#backends.onDidChange((event) => this.#onBackendEvent(event)));
+    this.#disposables.add(
+      this.opts.registry.onDidChange((change) => {
+        for (const name of [...change.added, ...change.updated, ...change.removed]) this.#filters.delete(name);
+      }),
+    );
     const http = createServer((req, res) => {
       this.#route(req, res).catch((error: unknown) => {
         this.opts.logger.error('request failed', { url: req.url, error: errorMessage(error) });
@@ -247,27 +252,15 @@ export class Gateway implements AdminControl {
 
   // --- internals -------------------------------------------------------------------------------
 
-  #onBackendEvent(event: Parameters<Parameters<BackendManager['onDidChange']>[0]>[0]): void {
+  /** Any change to a backend can change what the aggregate lists: rename, then tell clients. */
+  #onBackendEvent(event: BackendEvent): void {
     const { logger } = this.opts;
     if (event.kind === 'state') {
       logger.info('server state', { server: event.server, status: event.state.status, reason: event.state.reason });
       if (event.state.status !== 'running') void this.#endpoints.dropBackend(event.server);
-      this.#refreshNames();
-      this.#endpoints.notifyListChanged('tools');
-      this.#endpoints.notifyListChanged('prompts');
-      this.#endpoints.notifyListChanged('resources');
-      return;
-    }
-    if (event.kind === 'removed') {
-      this.#filters.delete(event.server);
-      this.#refreshNames();
-      this.#endpoints.notifyListChanged('tools');
-      return;
     }
     const changed = this.#refreshNames();
-    this.#endpoints.notifyListChanged('tools');
-    this.#endpoints.notifyListChanged('prompts');
-    this.#endpoints.notifyListChanged('resources');
+    for (const kind of ['tools', 'prompts', 'resources'] as const) this.#endpoints.notifyListChanged(kind);
     for (const s of this.#toolNames.shortened()) {
       if (changed.includes(s.server)) logger.info('tool name shortened', { server: s.server, tool: s.name, exposed: s.exposed, reason: s.reason });
     }
@@ -281,15 +274,16 @@ export class Gateway implements AdminControl {
     return changed;
   }
 
+  /** The server's tool filter as it is in the registry now (compiled once per change). */
   #isToolAllowed(server: string, tool: string): boolean {
-    const config = this.opts.registry.get(server);
-    if (!config) return false;
-    let entry = this.#filters.get(server);
-    if (!entry || entry.config !== config) {
-      entry = { config, allowed: compileToolFilter(config.toolFilter) };
-      this.#filters.set(server, entry);
+    let allowed = this.#filters.get(server);
+    if (!allowed) {
+      const config = this.opts.registry.get(server);
+      if (!config) return false;
+      allowed = compileToolFilter(config.toolFilter);
+      this.#filters.set(server, allowed);
     }
-    return entry.allowed(tool);
+    return allowed(tool);
   }
 
   #passthroughTarget(backend: Backend): PassthroughBackend {

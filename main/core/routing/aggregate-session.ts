@@ -1,5 +1,5 @@
 import { Client, ProtocolError, ProtocolErrorCode, UriTemplate } from '@modelcontextprotocol/client';
-import type { ClientCapabilities, LoggingLevel, Prompt, RequestId, Tool } from '@modelcontextprotocol/client';
+import type { ClientCapabilities, LoggingLevel, Prompt, Tool } from '@modelcontextprotocol/client';
 import { Server } from '@modelcontextprotocol/server';
 import type { Implementation, ServerContext, Transport } from '@modelcontextprotocol/server';
 import type { Backend } from '../backends/backend.js';
@@ -328,5 +328,3 @@ function toProtocolError(server: string, error: unknown): ProtocolError {
   if (error instanceof ProtocolError) return error;
   return new ProtocolError(ProtocolErrorCode.InternalError, `server "${server}": ${errorMessage(error)}`);
 }
-
-export type { RequestId };
