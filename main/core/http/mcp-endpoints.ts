@@ -180,6 +180,8 @@ export class McpEndpoints {
       return;
     }
     await transport.handleRequest(req, res, body);
+    // An initialize the transport refused leaves no session: release what was opened for it.
+    if (transport.sessionId === undefined || !this.#sessions.has(transport.sessionId)) await opened.close();
   }
 
   async #openSse(
