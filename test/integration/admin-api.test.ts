@@ -1,8 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, startGateway, type RunningGateway } from './harness.js';
+import { FIXTURE_SERVER, startGateway, type RunningGateway } from './harness.js';
 
-const FIXTURE = fixture('fixture-server.mjs');
 const ADMIN = 'admin-token-for-tests';
 const CLIENT = 'client-token-for-tests';
 
@@ -17,7 +16,7 @@ describe('admin API and request guards', () => {
   beforeAll(async () => {
     gw = await startGateway(
       {
-        one: { command: 'node', args: [FIXTURE], env: { FIXTURE_LABEL: 'one', API_KEY: 'do-not-show' } },
+        one: { command: 'node', args: [FIXTURE_SERVER], env: { FIXTURE_LABEL: 'one', API_KEY: 'do-not-show' } },
         remote: { type: 'http', url: 'http://127.0.0.1:9/mcp', headers: { Authorization: 'Bearer backend-secret' }, enabled: false },
       },
       { adminToken: ADMIN, clientToken: CLIENT, startTimeoutMs: 1500 },
@@ -60,7 +59,7 @@ describe('admin API and request guards', () => {
   it('adds, stops, starts, restarts and removes a server', async () => {
     const added = await admin('/admin/servers', {
       method: 'POST',
-      body: JSON.stringify({ name: 'two', command: 'node', args: [FIXTURE], env: { FIXTURE_LABEL: 'two' } }),
+      body: JSON.stringify({ name: 'two', command: 'node', args: [FIXTURE_SERVER], env: { FIXTURE_LABEL: 'two' } }),
     });
     expect(added.status).toBe(201);
     expect(await added.json()).toMatchObject({ name: 'two', status: 'running' });
@@ -85,7 +84,7 @@ describe('admin API and request guards', () => {
   it('reports a server that fails to start through the API, with its stderr', async () => {
     const res = await admin('/admin/servers/crashy', {
       method: 'PUT',
-      body: JSON.stringify({ command: 'node', args: [FIXTURE, '--crash-on-start'] }),
+      body: JSON.stringify({ command: 'node', args: [FIXTURE_SERVER, '--crash-on-start'] }),
     });
     expect(res.status).toBe(201);
     const view = (await res.json()) as { status: string; lastError: string };
@@ -99,7 +98,7 @@ describe('admin API and request guards', () => {
   it('gives up on a server that never answers, with a reason, and kills it', async () => {
     const res = await admin('/admin/servers/hung', {
       method: 'PUT',
-      body: JSON.stringify({ command: 'node', args: [FIXTURE, '--hang-on-start'] }),
+      body: JSON.stringify({ command: 'node', args: [FIXTURE_SERVER, '--hang-on-start'] }),
     });
     const view = (await res.json()) as { status: string; lastError: string };
     expect(view).toMatchObject({ status: 'error', lastError: expect.stringContaining('did not finish within 1500 ms') });

@@ -1,31 +1,25 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { clientPool, fixture, text, SERVERS, startGateway, type RunningGateway } from './harness.js';
-
-const FIXTURE = fixture('fixture-server.mjs');
-
+import { clientPool, FIXTURE_SERVER, makeCallLog, SERVERS, startGateway, text, type RunningGateway } from './harness.js';
 
 describe('aggregate /mcp in front of real stdio servers', () => {
   let gw: RunningGateway;
-  let callLog: string;
+  let callLog: Awaited<ReturnType<typeof makeCallLog>>;
   const pool = clientPool();
   const connect = pool.connect;
 
   beforeAll(async () => {
-    callLog = path.join(await mkdtemp(path.join(tmpdir(), 'gatehouse-calls-')), 'calls.log');
+    callLog = await makeCallLog();
     gw = await startGateway({
       everything: { command: 'node', args: [SERVERS.everything] },
       memory: { command: 'node', args: [SERVERS.memory] },
-      alpha: { command: 'node', args: [FIXTURE], env: { FIXTURE_LABEL: 'alpha', FIXTURE_CALL_LOG: callLog } },
+      alpha: { command: 'node', args: [FIXTURE_SERVER], env: { FIXTURE_LABEL: 'alpha', FIXTURE_CALL_LOG: callLog.path } },
       beta: {
         command: 'node',
-        args: [FIXTURE],
-        env: { FIXTURE_LABEL: 'beta', FIXTURE_CALL_LOG: callLog },
+        args: [FIXTURE_SERVER],
+        env: { FIXTURE_LABEL: 'beta', FIXTURE_CALL_LOG: callLog.path },
         toolFilter: { block: ['delete_*'] },
       },
-      broken: { command: 'node', args: [FIXTURE, '--crash-on-start'] },
+      broken: { command: 'node', args: [FIXTURE_SERVER, '--crash-on-start'] },
       missing: { command: 'gatehouse-no-such-command-xyz' },
     });
   });
@@ -34,7 +28,7 @@ describe('aggregate /mcp in front of real stdio servers', () => {
   });
   afterAll(async () => {
     await gw?.stop();
-    await rm(path.dirname(callLog), { recursive: true, force: true });
+    await callLog?.remove();
   });
 
   it('lists the tools of every running server, namespaced <server>__<tool>', async () => {
@@ -73,7 +67,7 @@ describe('aggregate /mcp in front of real stdio servers', () => {
     expect(refused.isError).toBe(true);
     expect(text(refused)).toBe('Tool "delete_everything" is disabled by the gateway\'s tool filter for server "beta"');
     await client.callTool({ name: 'beta__whoami', arguments: {} });
-    const log = await readFile(callLog, 'utf8');
+    const log = await callLog.read();
     expect(log).toContain('beta:whoami');
     expect(log).not.toContain('beta:delete_everything');
   });
@@ -193,7 +187,7 @@ describe('aggregate /mcp in front of real stdio servers', () => {
     const res = await fetch(`${gw.url}/admin/servers`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'gamma', command: 'node', args: [FIXTURE], env: { FIXTURE_LABEL: 'gamma' } }),
+      body: JSON.stringify({ name: 'gamma', command: 'node', args: [FIXTURE_SERVER], env: { FIXTURE_LABEL: 'gamma' } }),
     });
     expect(res.status).toBe(201);
     await expect.poll(() => changed, { timeout: 5000 }).toBeGreaterThan(0);
@@ -215,8 +209,8 @@ describe('aggregate /mcp in front of real stdio servers', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         command: 'node',
-        args: [FIXTURE],
-        env: { FIXTURE_LABEL: 'alpha', FIXTURE_CALL_LOG: callLog },
+        args: [FIXTURE_SERVER],
+        env: { FIXTURE_LABEL: 'alpha', FIXTURE_CALL_LOG: callLog.path },
         toolFilter: { allow: ['echo'] },
       }),
     });

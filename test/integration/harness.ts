@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,9 +17,18 @@ export const SERVERS = {
   memory: path.join(root, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js'),
 };
 
-/** A fixture under test/fixtures, run with node through the TypeScript type-stripping loader. */
-export function fixture(name: string): string {
-  return path.join(root, 'test/fixtures', name);
+/** The SDK fixture server for faults and facts the reference servers can't show. */
+export const FIXTURE_SERVER = path.join(root, 'test/fixtures/fixture-server.mjs');
+
+/** A file the fixture server appends `<label>:<tool>` to on every call (env FIXTURE_CALL_LOG). */
+export async function makeCallLog(): Promise<{ path: string; read(): Promise<string>; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-calls-'));
+  const file = path.join(dir, 'calls.log');
+  return {
+    path: file,
+    read: () => readFile(file, 'utf8'),
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
 }
 
 export interface RunningGateway {

@@ -1,12 +1,6 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { clientPool, fixture, text, SERVERS, startGateway, type RunningGateway } from './harness.js';
-
-const FIXTURE = fixture('fixture-server.mjs');
-
+import { clientPool, FIXTURE_SERVER, makeCallLog, SERVERS, startGateway, text, type RunningGateway } from './harness.js';
 
 function isAlive(pid: number): boolean {
   try {
@@ -19,22 +13,22 @@ function isAlive(pid: number): boolean {
 
 describe('per-server endpoints of stdio servers', () => {
   let gw: RunningGateway;
-  let callLog: string;
+  let callLog: Awaited<ReturnType<typeof makeCallLog>>;
   const pool = clientPool();
   const connect = pool.connect;
 
   beforeAll(async () => {
-    callLog = path.join(await mkdtemp(path.join(tmpdir(), 'gatehouse-calls-')), 'calls.log');
+    callLog = await makeCallLog();
     gw = await startGateway({
       everything: { command: 'node', args: [SERVERS.everything] },
       guarded: {
         command: 'node',
-        args: [FIXTURE, '--garbage-stdout'],
-        env: { FIXTURE_LABEL: 'guarded', FIXTURE_CALL_LOG: callLog },
+        args: [FIXTURE_SERVER, '--garbage-stdout'],
+        env: { FIXTURE_LABEL: 'guarded', FIXTURE_CALL_LOG: callLog.path },
         toolFilter: { allow: ['whoami', 'echo', 'delete_*'], block: ['delete_*'] },
       },
-      isolated: { command: 'node', args: [FIXTURE], env: { FIXTURE_LABEL: 'isolated' }, isolation: 'per-client' },
-      off: { command: 'node', args: [FIXTURE], enabled: false },
+      isolated: { command: 'node', args: [FIXTURE_SERVER], env: { FIXTURE_LABEL: 'isolated' }, isolation: 'per-client' },
+      off: { command: 'node', args: [FIXTURE_SERVER], enabled: false },
     });
   });
   afterEach(async () => {
@@ -42,7 +36,7 @@ describe('per-server endpoints of stdio servers', () => {
   });
   afterAll(async () => {
     await gw?.stop();
-    await rm(path.dirname(callLog), { recursive: true, force: true });
+    await callLog?.remove();
   });
 
   it('bridges /servers/<name>/mcp to the process with un-namespaced names', async () => {
@@ -80,7 +74,7 @@ describe('per-server endpoints of stdio servers', () => {
     expect(text(refused)).toContain('disabled by the gateway\'s tool filter for server "guarded"');
     expect(await client.callTool({ name: 'add_tool', arguments: {} })).toMatchObject({ isError: true });
     await client.callTool({ name: 'whoami', arguments: {} });
-    const log = await readFile(callLog, 'utf8');
+    const log = await callLog.read();
     expect(log).toContain('guarded:whoami');
     expect(log).not.toContain('delete_everything');
     expect(log).not.toContain('add_tool');
