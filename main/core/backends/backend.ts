@@ -203,7 +203,7 @@ export class Backend {
       transport = this.#remote.createTransport();
       transport.onclose = undefined;
     }
-    await client.connect(transport, { timeout: this.#requestTimeout() });
+    await client.connect(transport, { timeout: this.requestTimeoutMs });
     const catalog = await readCatalog(client);
     if (generation !== this.#generation) {
       await client.close().catch(() => {});
@@ -239,7 +239,8 @@ export class Backend {
     return client;
   }
 
-  #requestTimeout(): number {
+  /** How long one request to this backend may take (the server's `timeout`, default 60 s). */
+  get requestTimeoutMs(): number {
     return this.config.transport === 'stdio' ? DEFAULT_REQUEST_TIMEOUT_MS : (this.config.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS);
   }
 

@@ -8,6 +8,7 @@ import type {
 } from '@modelcontextprotocol/client';
 import { isJSONRPCErrorResponse, isJSONRPCResultResponse } from '@modelcontextprotocol/client';
 import type { LoggingLevel } from '@modelcontextprotocol/client';
+import { isBelowLevel } from '../base/log-levels.js';
 
 /**
  * Shares one backend connection (a stdio process) between many client sessions.
@@ -189,7 +190,7 @@ export class StdioMux {
   #reconcileLogLevel(): void {
     let best: LoggingLevel | undefined;
     for (const port of this.#ports) {
-      if (port.logLevel && (!best || LEVELS.indexOf(port.logLevel) < LEVELS.indexOf(best))) best = port.logLevel;
+      if (port.logLevel && (!best || isBelowLevel(port.logLevel, best))) best = port.logLevel;
     }
     if (!best || best === this.#backendLevel) return;
     this.#backendLevel = best;
@@ -295,7 +296,7 @@ export class StdioMux {
       case 'notifications/message': {
         const level = params?.level as LoggingLevel | undefined;
         for (const port of this.#ports) {
-          if (port.logLevel && level && LEVELS.indexOf(level) < LEVELS.indexOf(port.logLevel)) continue;
+          if (port.logLevel && level && isBelowLevel(level, port.logLevel)) continue;
           void port.deliver(notification());
         }
         return;
@@ -330,8 +331,6 @@ type PendingRequest =
       progressToken?: string | number;
     }
   | { kind: 'internal'; method: string; startedAt: number };
-
-const LEVELS: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
 const CAPABILITY_FOR_METHOD: Record<string, keyof ClientCapabilities> = {
   'sampling/createMessage': 'sampling',

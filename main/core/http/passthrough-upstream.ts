@@ -1,10 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent } from 'undici';
 
-/** Default time allowed for a backend's response headers, in milliseconds. */
-export const DEFAULT_HEADERS_TIMEOUT_MS = 60_000;
-/** Default longest silence allowed on a backend's response body (SSE streams), in milliseconds. */
-export const DEFAULT_SSE_READ_TIMEOUT_MS = 300_000;
+import {
+  DEFAULT_REQUEST_TIMEOUT_MS as DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_SSE_READ_TIMEOUT_MS,
+} from '../backends/upstream.js';
 
 /** What the upstream helpers need to know about a backend. */
 export interface UpstreamTarget {

@@ -3,7 +3,7 @@ import type { ClientCapabilities, LoggingLevel, Prompt, Tool } from '@modelconte
 import { Server } from '@modelcontextprotocol/server';
 import type { Implementation, ServerContext, Transport } from '@modelcontextprotocol/server';
 import type { Backend } from '../backends/backend.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS } from '../backends/upstream.js';
+import { isBelowLevel } from '../base/log-levels.js';
 import { errorMessage, type Logger } from '../base/logger.js';
 import { filteredToolResult } from './tool-filter.js';
 import type { NameTable } from './tool-names.js';
@@ -21,8 +21,6 @@ export interface AggregateDeps {
 }
 
 type ListKind = 'tools' | 'prompts' | 'resources';
-
-const LEVELS: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
 /**
  * One client session of the aggregate endpoint: its own front `Server` (never shared between
@@ -204,7 +202,7 @@ export class AggregateSession {
         { method, params: { ...rest, ...(meta && Object.keys(meta).length > 0 ? { _meta: meta } : {}) } } as never,
         {
           signal: ctx.mcpReq.signal,
-          timeout: requestTimeout(backend),
+          timeout: backend.requestTimeoutMs,
           resetTimeoutOnProgress: true,
           ...(progressToken !== undefined
             ? {
@@ -262,7 +260,7 @@ export class AggregateSession {
     };
     const transport = await backend.openSessionTransport();
     try {
-      await client.connect(transport, { timeout: requestTimeout(backend) });
+      await client.connect(transport, { timeout: backend.requestTimeoutMs });
     } catch (error) {
       await transport.close().catch(() => {});
       throw toProtocolError(name, error);
@@ -277,7 +275,7 @@ export class AggregateSession {
   }
 
   #relayLog(server: string, params: { level: LoggingLevel; logger?: string; data?: unknown }): void {
-    if (this.#logLevel && LEVELS.indexOf(params.level) < LEVELS.indexOf(this.#logLevel)) return;
+    if (this.#logLevel && isBelowLevel(params.level, this.#logLevel)) return;
     const logger = params.logger ? `${server}/${params.logger}` : server;
     void this.server.notification({ method: 'notifications/message', params: { ...params, logger } }).catch(() => {});
   }
@@ -304,10 +302,6 @@ function matchesTemplate(template: string, uri: string): boolean {
   } catch {
     return false;
   }
-}
-
-function requestTimeout(backend: Backend): number {
-  return backend.config.transport === 'stdio' ? DEFAULT_REQUEST_TIMEOUT_MS : (backend.config.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS);
 }
 
 /** Only the capabilities the gateway can relay, and only those the front client has. */
