@@ -13,6 +13,7 @@ import { sendJsonRpcError } from './http/body.js';
 import { McpEndpoints } from './http/mcp-endpoints.js';
 import { HttpPassthrough, type PassthroughBackend } from './http/passthrough.js';
 import { hashToken, isHostAllowed, isOriginAllowed, LOOPBACK_HOSTNAMES, presentedToken, tokenMatches } from './http/request-guard.js';
+import { aggregateView } from './routing/route-view.js';
 import { compileToolFilter, type ToolPredicate } from './routing/tool-filter.js';
 import { NameTable } from './routing/tool-names.js';
 
@@ -80,14 +81,13 @@ export class Gateway implements AdminControl {
     });
     this.#endpoints = new McpEndpoints({
       backends: this.#backends,
-      aggregate: {
+      aggregateView: aggregateView({
         runningBackends: () => this.#backends.running(),
         toolNames: this.#toolNames,
         promptNames: this.#promptNames,
         isToolAllowed: (server, tool) => this.#isToolAllowed(server, tool),
-        serverInfo: this.#info,
-        logger: logger.child('aggregate'),
-      },
+      }),
+      serverInfo: this.#info,
       passthrough: this.#passthrough,
       passthroughTarget: (backend) => this.#passthroughTarget(backend),
       isToolAllowed: (server, tool) => this.#isToolAllowed(server, tool),
@@ -183,6 +183,10 @@ export class Gateway implements AdminControl {
       ...(state.reason ? { reason: state.reason } : {}),
       ...(state.status === 'error' && state.reason ? { lastError: state.reason } : {}),
       ...(backend?.pid !== undefined ? { pid: backend.pid } : {}),
+      ...(backend?.protocolEra ? { protocolEra: backend.protocolEra } : {}),
+      ...(backend
+        ? { ways: { legacyClients: this.#endpoints.wayFor(backend, 'legacy'), modernClients: this.#endpoints.wayFor(backend, 'modern') } }
+        : {}),
     };
   }
 
@@ -207,6 +211,7 @@ export class Gateway implements AdminControl {
     await this.#backends.apply(this.opts.registry.list());
     // A filter-only change takes effect at once: clients just need to list again.
     this.#endpoints.notifyListChanged('tools');
+    this.#endpoints.notifyServerListChanged(name, 'tools');
     return this.serverView(name)!;
   }
 

@@ -1,6 +1,7 @@
 import { Client } from '@modelcontextprotocol/client';
 import type {
   Implementation,
+  PriorDiscovery,
   Prompt,
   Resource,
   ResourceTemplateType as ResourceTemplate,
@@ -79,6 +80,8 @@ export class Backend {
   #mux?: StdioMux;
   #remote?: RemoteConnector;
   #cacheClient?: Client;
+  #era?: 'modern' | 'legacy';
+  #prior?: PriorDiscovery;
   #sessionTransports = new Set<Transport>();
   #lastStderr: string[] = [];
   #generation = 0;
@@ -211,6 +214,10 @@ export class Backend {
     }
     this.#cacheClient = client;
     this.#catalog = catalog;
+    this.#era = client.getProtocolEra() ?? 'legacy';
+    const discover = client.getDiscoverResult();
+    this.#prior = discover ? { kind: 'modern', discover } : { kind: 'legacy' };
+    if (this.#era === 'modern') await this.#listenForChanges(client, catalog);
     this.#onDidChangeCatalog.fire(this.#catalog);
     if (config.transport === 'stdio' && config.isolation === 'per-client') {
       this.#lastStderr = this.#process?.stderr.toArray() ?? [];
@@ -228,7 +235,14 @@ export class Backend {
   }
 
   #newCacheClient(): Client {
-    const client = new Client(this.deps.clientInfo, { capabilities: RELAYED_CLIENT_CAPABILITIES });
+    // Remote backends may speak either protocol era: probe with server/discover, fall back to
+    // initialize. Stdio backends are shared through the mux, which speaks the 2025 era every
+    // SDK's stdio server accepts.
+    const negotiate = this.config.transport !== 'stdio';
+    const client = new Client(this.deps.clientInfo, {
+      capabilities: RELAYED_CLIENT_CAPABILITIES,
+      ...(negotiate ? { versionNegotiation: { mode: 'auto' as const } } : {}),
+    });
     for (const [kind, method] of Object.entries(LIST_CHANGED)) {
       client.setNotificationHandler(method, () => {
         this.refreshCatalog([kind as keyof typeof LIST_CHANGED]).catch((error: unknown) => {
@@ -237,6 +251,30 @@ export class Backend {
       });
     }
     return client;
+  }
+
+  /** The protocol era the backend speaks: `modern` (2026-07-28) or `legacy` (2025), once started. */
+  get protocolEra(): 'modern' | 'legacy' | undefined {
+    return this.#era;
+  }
+
+  /** The era verdict of the last start, so per-session clients skip the probe. */
+  get priorDiscovery(): PriorDiscovery | undefined {
+    return this.#prior;
+  }
+
+  /** A modern backend sends list changes only on a `subscriptions/listen` stream. */
+  async #listenForChanges(client: Client, catalog: Catalog): Promise<void> {
+    const caps = catalog.capabilities;
+    const filter = {
+      ...(caps.tools?.listChanged ? { toolsListChanged: true } : {}),
+      ...(caps.prompts?.listChanged ? { promptsListChanged: true } : {}),
+      ...(caps.resources?.listChanged ? { resourcesListChanged: true } : {}),
+    };
+    if (Object.keys(filter).length === 0) return;
+    await client.listen(filter).catch((error: unknown) => {
+      this.deps.logger.warn('cannot listen for list changes', { server: this.name, error: errorMessage(error) });
+    });
   }
 
   /** How long one request to this backend may take (the server's `timeout`, default 60 s). */

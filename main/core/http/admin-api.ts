@@ -17,6 +17,10 @@ export interface ServerView {
   toolCount: number;
   /** Tools hidden by the tool filter. */
   filteredToolCount: number;
+  /** The protocol era the backend speaks, once started: `modern` (2026-07-28) or `legacy` (2025). */
+  protocolEra?: 'modern' | 'legacy';
+  /** How each era's clients reach it on its per-server endpoint: byte stream or MCP-level bridge. */
+  ways?: { legacyClients: 'passthrough' | 'bridged'; modernClients: 'passthrough' | 'bridged' };
 }
 
 export interface ToolView {

@@ -123,3 +123,27 @@ function tooLarge(maxBytes: number): ReadBodyResult {
 }
 
 function ignore(): void {}
+
+/** A POST body as read: the bytes (forwarded unchanged by pass-throughs) and their JSON value. */
+export interface JsonBody {
+  raw: Buffer;
+  value: unknown;
+}
+
+/**
+ * Reads and parses a JSON-RPC request body, or answers the error itself (413 for an
+ * oversized body, 400 with a parse error otherwise) and resolves undefined.
+ */
+export async function readJsonBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<JsonBody | undefined> {
+  const body = await readBody(req, maxBytes);
+  if (!body.ok) {
+    sendJsonRpcError(res, body.status, body.status === 413 ? -32600 : -32700, body.message);
+    return undefined;
+  }
+  const parsed = parseJsonRpcBody(body.raw);
+  if (!parsed.ok) {
+    sendJsonRpcError(res, 400, -32700, parsed.message);
+    return undefined;
+  }
+  return { raw: body.raw, value: parsed.value };
+}

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
-import type { Transport } from '@modelcontextprotocol/server';
+import { NodeStreamableHTTPServerTransport, toWebRequest } from '@modelcontextprotocol/node';
+import { isLegacyRequest } from '@modelcontextprotocol/server';
+import type { Implementation, Transport } from '@modelcontextprotocol/server';
 import type { Backend } from '../backends/backend.js';
 import type { BackendManager } from '../backends/backend-manager.js';
 import { errorMessage, type Logger } from '../base/logger.js';
-import { AggregateSession, type AggregateDeps } from '../routing/aggregate-session.js';
+import { AggregateSession } from '../routing/aggregate-session.js';
 import { bridgeTransports } from '../routing/message-bridge.js';
-import { parseJsonRpcBody, readBody, sendJsonRpcError } from './body.js';
+import { ModernFront } from '../routing/modern-front.js';
+import { singleServerView, type RouteView } from '../routing/route-view.js';
+import { readJsonBody, sendJsonRpcError, type JsonBody } from './body.js';
 import type { HttpPassthrough, PassthroughBackend } from './passthrough.js';
 import { SseServerTransport } from './sse-server-transport.js';
 
@@ -24,7 +27,9 @@ interface FrontSession {
 
 export interface McpEndpointsDeps {
   backends: BackendManager;
-  aggregate: AggregateDeps;
+  /** What the aggregate shows: every running backend, names prefixed. */
+  aggregateView: RouteView;
+  serverInfo: Implementation;
   passthrough: HttpPassthrough;
   passthroughTarget(backend: Backend): PassthroughBackend;
   isToolAllowed(server: string, tool: string): boolean;
@@ -43,10 +48,14 @@ export interface McpEndpointsDeps {
 export class McpEndpoints {
   readonly #sessions = new Map<string, FrontSession>();
   readonly #sweep: NodeJS.Timeout;
+  /** The 2026-07-28 face of `/mcp`, and of each per-server endpoint that bridges. */
+  readonly #modern: ModernFront;
+  readonly #modernPerServer = new Map<string, ModernFront>();
 
   constructor(private readonly deps: McpEndpointsDeps) {
     this.#sweep = setInterval(() => this.#closeIdle(), Math.min(deps.sessionIdleMs, 60_000));
     this.#sweep.unref();
+    this.#modern = this.#newModernFront(deps.aggregateView);
   }
 
   get sessionCount(): number {
@@ -55,13 +64,16 @@ export class McpEndpoints {
 
   /** `/mcp`: POST, GET and DELETE of the streamable HTTP transport. */
   async aggregateStreamable(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    await this.#streamable(req, res, { way: 'aggregate' }, (transport) => this.#openAggregate(transport));
+    const body = await this.#bodyOf(req, res);
+    if (body === NO_BODY) return;
+    if (await this.#isModern(req, body)) return this.#modern.handle(req, res, body!.value);
+    await this.#streamable(req, res, body?.value, { way: 'aggregate' }, (transport) => this.#openAggregate(transport, this.deps.aggregateView));
   }
 
   /** `GET /sse`: a legacy SSE session of the aggregate. */
   async aggregateSse(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const transport = new SseServerTransport('/messages', res);
-    await this.#openSse(res, transport, { way: 'aggregate' }, () => this.#openAggregate(transport));
+    await this.#openSse(res, transport, { way: 'aggregate' }, () => this.#openAggregate(transport, this.deps.aggregateView));
   }
 
   /** `POST /messages?sessionId=` and `POST /servers/<name>/messages?sessionId=`. */
@@ -72,11 +84,11 @@ export class McpEndpoints {
       sendJsonRpcError(res, 404, -32001, 'Session not found');
       return;
     }
-    const body = await this.#readJson(req, res);
+    const body = await readJsonBody(req, res, this.deps.maxBodyBytes);
     if (body === undefined) return;
     session.lastSeen = Date.now();
     res.writeHead(202).end('Accepted');
-    session.transport.receive(body);
+    session.transport.receive(body.value);
   }
 
   /** `/servers/<name>/mcp` and `/servers/<name>/sse`. */
@@ -91,36 +103,77 @@ export class McpEndpoints {
       sendJsonRpcError(res, 503, -32001, `server "${name}" is stopped`);
       return;
     }
-    // Same transport on both sides: a streaming pass-through, payloads untouched. A remote
-    // backend in error is still tried: the pass-through reports what the backend says now.
-    if (config.transport !== 'stdio' && (config.transport === 'sse') === (endpoint !== 'mcp')) {
+    const scope: SessionScope = { way: 'server', server: name };
+    if (endpoint === 'mcp') {
+      const body = await this.#bodyOf(req, res);
+      if (body === NO_BODY) return;
+      const ours = typeof req.headers['mcp-session-id'] === 'string' && this.#sessions.has(req.headers['mcp-session-id']);
+      const modern = !ours && (await this.#isModern(req, body));
+      if (!ours && this.wayFor(backend, modern ? 'modern' : 'legacy') === 'passthrough') {
+        return this.deps.passthrough.handleStreamable(req, res, this.deps.passthroughTarget(backend), body);
+      }
+      if (!this.#isRunning(backend, res)) return;
+      if (modern) return this.#modernFor(backend).handle(req, res, body!.value);
+      // A 2025-era client of a 2026-07-28 HTTP backend gets a session of its own, bridged at
+      // the MCP level; other backends are bridged message for message.
+      const open = backend.config.transport === 'streamable-http'
+        ? (front: Transport) => this.#openAggregate(front, this.#singleView(backend))
+        : (front: Transport) => this.#openBridge(front, backend);
+      return this.#streamable(req, res, body?.value, scope, open);
+    }
+    // Legacy SSE: a pass-through to an SSE backend, bridged to anything else.
+    if (config.transport === 'sse') {
       const target = this.deps.passthroughTarget(backend);
-      if (endpoint === 'mcp') return this.deps.passthrough.handleStreamable(req, res, target);
       if (endpoint === 'sse') return this.deps.passthrough.handleSseStream(req, res, target);
       return this.deps.passthrough.handleSseMessage(req, res, target);
     }
-    const scope: SessionScope = { way: 'server', server: name };
     if (endpoint === 'messages') return this.sseMessage(req, res, scope);
-    if (backend.state.status !== 'running') {
-      const why = backend.state.reason ? `: ${backend.state.reason}` : '';
-      sendJsonRpcError(res, 503, -32001, `server "${name}" is ${backend.state.status}${why}`);
-      return;
-    }
-    const open = (front: Transport) => this.#openBridge(front, backend);
-    if (endpoint === 'mcp') return this.#streamable(req, res, scope, open);
+    if (!this.#isRunning(backend, res)) return;
     const transport = new SseServerTransport(`/servers/${encodeURIComponent(name)}/messages`, res);
-    return this.#openSse(res, transport, scope, () => open(transport));
+    const open = backend.config.transport === 'streamable-http' && backend.protocolEra === 'modern'
+      ? () => this.#openAggregate(transport, this.#singleView(backend))
+      : () => this.#openBridge(transport, backend);
+    return this.#openSse(res, transport, scope, open);
+  }
+
+  /**
+   * How a client of `era` reaches `backend` on its per-server endpoint: a byte-for-byte
+   * pass-through where both speak the same protocol era over streamable HTTP, otherwise
+   * bridged at the MCP level (stdio, legacy SSE, or eras that differ).
+   */
+  wayFor(backend: Backend, era: 'modern' | 'legacy'): 'passthrough' | 'bridged' {
+    if (backend.config.transport !== 'streamable-http') return 'bridged';
+    // A backend not yet probed (or in error) is passed through: it reports its own state.
+    const backendEra = backend.protocolEra ?? 'legacy';
+    return backendEra === era ? 'passthrough' : 'bridged';
   }
 
   /** Tells every aggregate session that a list changed. */
   notifyListChanged(kind: 'tools' | 'prompts' | 'resources'): void {
     for (const session of this.#sessions.values()) session.aggregate?.notifyListChanged(kind);
+    this.#modern.notifyListChanged(kind);
+    for (const modern of this.#modernPerServer.values()) modern.notifyListChanged(kind);
+  }
+
+  /** One server's catalog or filter changed: only its per-server clients need to hear it. */
+  notifyServerListChanged(name: string, kind: 'tools' | 'prompts' | 'resources'): void {
+    const method = `notifications/${kind}/list_changed`;
+    for (const session of this.#sessions.values()) {
+      if (session.scope.way !== 'server' || session.scope.server !== name) continue;
+      if (session.aggregate) session.aggregate.notifyListChanged(kind);
+      else void session.transport.send({ jsonrpc: '2.0', method }).catch(() => {});
+    }
+    this.#modernPerServer.get(name)?.notifyListChanged(kind);
+    this.deps.passthrough.notifyListChanged(name, method);
   }
 
   /** A backend was stopped or removed: end its per-server sessions, drop aggregate connections to it. */
   async dropBackend(name: string): Promise<void> {
     this.deps.passthrough.closeBackend(name);
-    const work: Array<Promise<void>> = [];
+    const work: Array<Promise<void>> = [this.#modern.dropBackend(name)];
+    const perServer = this.#modernPerServer.get(name);
+    this.#modernPerServer.delete(name);
+    if (perServer) work.push(perServer.close());
     for (const session of this.#sessions.values()) {
       if (session.scope.way === 'server' && session.scope.server === name) work.push(session.close());
       else session.aggregate && work.push(session.aggregate.dropBackend(name));
@@ -130,6 +183,8 @@ export class McpEndpoints {
 
   async closeAll(): Promise<void> {
     clearInterval(this.#sweep);
+    await Promise.allSettled([this.#modern.close(), ...[...this.#modernPerServer.values()].map((m) => m.close())]);
+    this.#modernPerServer.clear();
     await Promise.allSettled([...this.#sessions.values()].map((s) => s.close()));
     this.#sessions.clear();
   }
@@ -139,14 +194,10 @@ export class McpEndpoints {
   async #streamable(
     req: IncomingMessage,
     res: ServerResponse,
+    body: unknown,
     scope: SessionScope,
     open: (transport: NodeStreamableHTTPServerTransport) => Promise<Omit<FrontSession, 'transport' | 'scope' | 'lastSeen'>>,
   ): Promise<void> {
-    let body: unknown;
-    if (req.method === 'POST') {
-      body = await this.#readJson(req, res);
-      if (body === undefined) return;
-    }
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string') {
       const session = this.#sessions.get(sessionId);
@@ -200,8 +251,8 @@ export class McpEndpoints {
     this.#sessions.set(transport.sessionId, { scope, transport, lastSeen: Date.now(), ...opened });
   }
 
-  async #openAggregate(transport: Transport): Promise<Omit<FrontSession, 'transport' | 'scope' | 'lastSeen'>> {
-    const aggregate = new AggregateSession(this.deps.aggregate);
+  async #openAggregate(transport: Transport, view: RouteView): Promise<Omit<FrontSession, 'transport' | 'scope' | 'lastSeen'>> {
+    const aggregate = new AggregateSession({ view, serverInfo: this.deps.serverInfo, logger: this.deps.logger });
     const id = (): string | undefined => transport.sessionId;
     aggregate.onclose = () => {
       const sessionId = id();
@@ -234,18 +285,44 @@ export class McpEndpoints {
     return { close };
   }
 
-  async #readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
-    const raw = await readBody(req, this.deps.maxBodyBytes);
-    if (!raw.ok) {
-      sendJsonRpcError(res, raw.status, raw.status === 413 ? -32600 : -32700, raw.message);
-      return undefined;
+  #newModernFront(view: RouteView): ModernFront {
+    return new ModernFront({ view, serverInfo: this.deps.serverInfo, logger: this.deps.logger, maxBodyBytes: this.deps.maxBodyBytes });
+  }
+
+  #modernFor(backend: Backend): ModernFront {
+    let front = this.#modernPerServer.get(backend.name);
+    if (!front) {
+      front = this.#newModernFront(this.#singleView(backend));
+      this.#modernPerServer.set(backend.name, front);
     }
-    const parsed = parseJsonRpcBody(raw.raw);
-    if (!parsed.ok) {
-      sendJsonRpcError(res, 400, -32700, parsed.message);
-      return undefined;
-    }
-    return parsed.value;
+    return front;
+  }
+
+  #singleView(backend: Backend): RouteView {
+    return singleServerView(backend, (tool) => this.deps.isToolAllowed(backend.name, tool));
+  }
+
+  #isRunning(backend: Backend, res: ServerResponse): boolean {
+    if (backend.state.status === 'running') return true;
+    const why = backend.state.reason ? `: ${backend.state.reason}` : '';
+    sendJsonRpcError(res, 503, -32001, `server "${backend.name}" is ${backend.state.status}${why}`);
+    return false;
+  }
+
+  /**
+   * Whether a request is of the 2026-07-28 era, decided the way the SDK's own handler decides
+   * (a per-request `_meta` envelope claim). Requests of an open 2025 session never are.
+   */
+  async #isModern(req: IncomingMessage, body: JsonBody | undefined): Promise<boolean> {
+    if (!body || typeof req.headers['mcp-session-id'] === 'string') return false;
+    const request = await toWebRequest(req, body.value);
+    return !(await isLegacyRequest(request, body.value, { maxRequestBodySize: this.deps.maxBodyBytes }));
+  }
+
+  /** The body of a POST (undefined for other methods), or NO_BODY once an error was sent. */
+  async #bodyOf(req: IncomingMessage, res: ServerResponse): Promise<JsonBody | undefined | typeof NO_BODY> {
+    if (req.method !== 'POST') return undefined;
+    return (await readJsonBody(req, res, this.deps.maxBodyBytes)) ?? NO_BODY;
   }
 
   #closeIdle(): void {
@@ -256,6 +333,8 @@ export class McpEndpoints {
     }
   }
 }
+
+const NO_BODY = Symbol('no body');
 
 function sameScope(a: SessionScope, b: SessionScope): boolean {
   return a.way === b.way && (a.way === 'aggregate' || a.server === (b as { server: string }).server);

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
+import { SUBSCRIPTION_ID_META_KEY } from '@modelcontextprotocol/server';
 import type { Dispatcher } from 'undici';
-import { parseJsonRpcBody, readBody, sendJsonRpcError } from './body.js';
+import { readJsonBody, sendJsonRpcError, type JsonBody } from './body.js';
 import { buildFilterRefusal, inspectClientPayload, RequestIdSet } from './json-rpc-filter.js';
 import { claimsOf, INTERNAL_ERROR, refuseMethod, relayResponse, sendJson, singleId } from './passthrough-relay.js';
 import type { IdClaims, RelayOptions } from './passthrough-relay.js';
@@ -51,8 +52,31 @@ interface SseSession {
   stream: SseRewriteStream;
 }
 
+/** A stream the gateway may add its own notifications to (list changes after a filter change). */
+interface ListeningStream {
+  stream: SseRewriteStream;
+  /** For a 2026-07-28 `subscriptions/listen` stream: its id and what it listens for. */
+  listen?: { id: string | number; filter: Record<string, unknown> };
+}
+
 type AbortKind = 'client-gone' | 'backend-closed';
 const MAX_TRACKED_SESSIONS = 1024;
+
+const LISTEN_FLAGS: Record<string, string> = {
+  'notifications/tools/list_changed': 'toolsListChanged',
+  'notifications/prompts/list_changed': 'promptsListChanged',
+  'notifications/resources/list_changed': 'resourcesListChanged',
+};
+
+/** A single `subscriptions/listen` request: its id and notification filter. */
+function listenRequest(body: unknown): ListeningStream['listen'] {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const message = body as { method?: unknown; id?: unknown; params?: { notifications?: unknown } };
+  if (message.method !== 'subscriptions/listen') return undefined;
+  if (typeof message.id !== 'string' && typeof message.id !== 'number') return undefined;
+  const filter = message.params?.notifications;
+  return { id: message.id, filter: typeof filter === 'object' && filter !== null ? (filter as Record<string, unknown>) : {} };
+}
 
 /**
  * Streaming pass-through from `/servers/<name>/...` to one HTTP backend. Bodies stream both ways
@@ -71,6 +95,7 @@ export class HttpPassthrough {
   readonly #sseSessions = new Map<string, SseSession>();
   /** Streamable HTTP: pending tools/list ids per `<server>\0<Mcp-Session-Id>`, for GET replays. */
   readonly #streamPending = new Map<string, RequestIdSet>();
+  readonly #listening = new Map<string, Set<ListeningStream>>();
   #closed = false;
 
   constructor(deps: Readonly<HttpPassthroughDeps>) {
@@ -79,7 +104,7 @@ export class HttpPassthrough {
   }
 
   /** POST/GET/DELETE `/servers/<name>/mcp` for a streamable-http backend. */
-  async handleStreamable(req: IncomingMessage, res: ServerResponse, backend: PassthroughBackend): Promise<void> {
+  async handleStreamable(req: IncomingMessage, res: ServerResponse, backend: PassthroughBackend, read?: JsonBody): Promise<void> {
     if (this.#refuseWhenClosed(req, res)) return;
     const method = req.method ?? 'GET';
     const sessionId = req.headers['mcp-session-id'];
@@ -90,13 +115,14 @@ export class HttpPassthrough {
         const pending = pendingKey === undefined ? undefined : this.#streamPending.get(pendingKey);
         return pending && claimsOf(pending);
       };
-      await this.#forward(req, res, backend, { method, url: backend.url, claims });
+      const onStream = method === 'GET' ? (stream: SseRewriteStream) => this.#track(backend.name, { stream }) : undefined;
+      await this.#forward(req, res, backend, { method, url: backend.url, claims, ...(onStream ? { onStream } : {}) });
       if (method === 'DELETE' && pendingKey !== undefined) this.#streamPending.delete(pendingKey);
       return;
     }
     if (method !== 'POST') return refuseMethod(req, res, 'GET, POST, DELETE');
 
-    const body = await this.#readJson(req, res);
+    const body = read ?? (await readJsonBody(req, res, this.#maxBodyBytes));
     if (!body) return;
     const inspection = inspectClientPayload(body.value, (name) => backend.isToolAllowed(name));
     if (this.#answerFiltered(res, backend, body.value, inspection.blockedTools, (reply) => sendJson(res, reply))) return;
@@ -111,7 +137,9 @@ export class HttpPassthrough {
       take: (id) => [local.delete(id), session?.delete(id) ?? false].includes(true),
     };
     const errorId = singleId(body.value);
-    await this.#forward(req, res, backend, { method, url: backend.url, body: body.raw, errorId, claims: () => claims });
+    const listen = listenRequest(body.value);
+    const onStream = listen ? (stream: SseRewriteStream) => this.#track(backend.name, { stream, listen }) : undefined;
+    await this.#forward(req, res, backend, { method, url: backend.url, body: body.raw, errorId, claims: () => claims, ...(onStream ? { onStream } : {}) });
   }
 
   /** GET `/servers/<name>/sse` for an sse backend: relays the stream, rewriting its `endpoint`. */
@@ -140,7 +168,11 @@ export class HttpPassthrough {
       return session && claimsOf(session.pending);
     };
     try {
-      await this.#forward(req, res, backend, { method: 'GET', url: backend.url, claims, rewriteEvent, onStream: (s) => (stream = s) });
+      const onStream = (s: SseRewriteStream): void => {
+        stream = s;
+        this.#track(backend.name, { stream: s });
+      };
+      await this.#forward(req, res, backend, { method: 'GET', url: backend.url, claims, rewriteEvent, onStream });
     } finally {
       this.#sseSessions.delete(key);
     }
@@ -157,7 +189,7 @@ export class HttpPassthrough {
       return sendJsonRpcError(res, 404, -32001, 'Session not found');
     }
     const session = found;
-    const body = await this.#readJson(req, res);
+    const body = await readJsonBody(req, res, this.#maxBodyBytes);
     if (!body) return;
     // Legacy SSE answers arrive on the GET stream, so a refusal goes there; the POST gets 202.
     const inspection = inspectClientPayload(body.value, (name) => backend.isToolAllowed(name));
@@ -175,6 +207,30 @@ export class HttpPassthrough {
   }
 
   /** Aborts every open upstream request and stream of backend `name` and drops its state. */
+  /**
+   * Tells the clients listening on `name`'s streams that a list changed (the gateway's tool
+   * filter changed, which the backend cannot know): on 2025-era standalone streams as a plain
+   * notification, on 2026-07-28 listen streams that asked for it, stamped with their id.
+   */
+  notifyListChanged(name: string, method: string): void {
+    const flag = LISTEN_FLAGS[method];
+    for (const listening of this.#listening.get(name) ?? []) {
+      const { listen } = listening;
+      if (listen && (!flag || listen.filter[flag] !== true)) continue;
+      const params = listen ? { _meta: { [SUBSCRIPTION_ID_META_KEY]: listen.id } } : {};
+      listening.stream.inject(serializeSseEvent({ event: 'message', data: JSON.stringify({ jsonrpc: '2.0', method, params }) }));
+    }
+  }
+
+  #track(name: string, listening: ListeningStream): void {
+    const set = this.#listening.get(name) ?? new Set<ListeningStream>();
+    this.#listening.set(name, set.add(listening));
+    listening.stream.once('close', () => {
+      set.delete(listening);
+      if (set.size === 0 && this.#listening.get(name) === set) this.#listening.delete(name);
+    });
+  }
+
   closeBackend(name: string): void {
     this.#abortAll(name);
     for (const [key, session] of this.#sseSessions) if (session.backend === name) this.#sseSessions.delete(key);
@@ -235,19 +291,6 @@ export class HttpPassthrough {
     }
   }
 
-  async #readJson(req: IncomingMessage, res: ServerResponse): Promise<{ raw: Buffer; value: unknown } | undefined> {
-    const body = await readBody(req, this.#maxBodyBytes);
-    if (!body.ok) {
-      sendJsonRpcError(res, body.status, -32600, body.message);
-      return undefined;
-    }
-    const parsed = parseJsonRpcBody(body.raw);
-    if (!parsed.ok) {
-      sendJsonRpcError(res, 400, -32700, parsed.message);
-      return undefined;
-    }
-    return { raw: body.raw, value: parsed.value };
-  }
 
   /** Answers (through `reply`) a payload that calls a filtered tool; false when there is none. */
   #answerFiltered(

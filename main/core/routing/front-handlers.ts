@@ -1,0 +1,92 @@
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
+import type { Server, ServerContext } from '@modelcontextprotocol/server';
+import type { Backend } from '../backends/backend.js';
+import { filteredToolResult } from './tool-filter.js';
+import { backendForUri, findBackend, listPrompts, listTools, type RouteView } from './route-view.js';
+
+/** How a front server reaches a backend: per session (2025 era) or per request (2026-07-28). */
+export interface FrontRouter {
+  forward(backend: Backend, ctx: ServerContext, method: string, params: Record<string, unknown>): Promise<never>;
+}
+
+/**
+ * The request handlers every front server has, whatever its era: lists come from the backends'
+ * catalogs, calls are routed by name (tools, prompts) or URI (resources) and forwarded.
+ */
+export function registerFrontHandlers(server: Server, view: RouteView, router: FrontRouter): void {
+  // The SDK refuses handlers for capabilities the server did not declare.
+  const caps = server.getCapabilities();
+  if (caps.tools) registerToolHandlers(server, view, router);
+  if (caps.prompts) registerPromptHandlers(server, view, router);
+  if (caps.resources) registerResourceHandlers(server, view, router);
+  if (caps.completions) registerCompletionHandler(server, view, router);
+}
+
+function registerToolHandlers(server: Server, view: RouteView, router: FrontRouter): void {
+  server.setRequestHandler('tools/list', () => ({ tools: listTools(view) }));
+  server.setRequestHandler('tools/call', async (request, ctx) => {
+    const exposed = request.params.name;
+    const target = view.resolveTool(exposed);
+    const backend = target && findBackend(view, target.server);
+    if (!target || !backend || !backend.catalog?.tools.some((t) => t.name === target.name)) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${exposed} not found`);
+    }
+    if (!view.isToolAllowed(target.server, target.name)) return filteredToolResult(target.name, target.server);
+    return router.forward(backend, ctx, 'tools/call', { ...request.params, name: target.name });
+  });
+}
+
+function registerPromptHandlers(server: Server, view: RouteView, router: FrontRouter): void {
+  server.setRequestHandler('prompts/list', () => ({ prompts: listPrompts(view) }));
+  server.setRequestHandler('prompts/get', async (request, ctx) => {
+    const target = view.resolvePrompt(request.params.name);
+    const backend = target && findBackend(view, target.server);
+    if (!target || !backend) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${request.params.name} not found`);
+    return router.forward(backend, ctx, 'prompts/get', { ...request.params, name: target.name });
+  });
+}
+
+function registerResourceHandlers(server: Server, view: RouteView, router: FrontRouter): void {
+  server.setRequestHandler('resources/list', () => ({
+    resources: view.backends().flatMap((b) => b.catalog?.resources ?? []),
+  }));
+  server.setRequestHandler('resources/templates/list', () => ({
+    resourceTemplates: view.backends().flatMap((b) => b.catalog?.resourceTemplates ?? []),
+  }));
+  server.setRequestHandler('resources/read', async (request, ctx) =>
+    router.forward(backendForUri(view, request.params.uri), ctx, 'resources/read', request.params),
+  );
+}
+
+function registerCompletionHandler(server: Server, view: RouteView, router: FrontRouter): void {
+  server.setRequestHandler('completion/complete', async (request, ctx) => {
+    const ref = request.params.ref;
+    if (ref.type === 'ref/prompt') {
+      const target = view.resolvePrompt(ref.name);
+      const backend = target && findBackend(view, target.server);
+      if (!target || !backend) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${ref.name} not found`);
+      return router.forward(backend, ctx, 'completion/complete', { ...request.params, ref: { ...ref, name: target.name } });
+    }
+    const backend = view.backends().find((b) => b.catalog?.resourceTemplates.some((t) => t.uriTemplate === ref.uri));
+    if (!backend) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource template ${ref.uri} not found`);
+    return router.forward(backend, ctx, 'completion/complete', request.params);
+  });
+}
+
+/** Splits a front request's `_meta` into its progress token and the rest, which goes upstream. */
+export function splitProgressToken(params: Record<string, unknown>): {
+  progressToken: string | number | undefined;
+  params: Record<string, unknown>;
+} {
+  const { _meta, ...rest } = params as { _meta?: Record<string, unknown> };
+  const progressToken = _meta?.progressToken as string | number | undefined;
+  const meta = _meta ? Object.fromEntries(Object.entries(_meta).filter(([k]) => k !== 'progressToken')) : undefined;
+  return { progressToken, params: { ...rest, ...(meta && Object.keys(meta).length > 0 ? { _meta: meta } : {}) } };
+}
+
+/** Keeps a backend's JSON-RPC error as it is; anything else becomes an internal error naming the server. */
+export function toProtocolError(server: string, error: unknown): ProtocolError {
+  if (error instanceof ProtocolError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ProtocolError(ProtocolErrorCode.InternalError, `server "${server}": ${message}`);
+}

@@ -1,0 +1,109 @@
+import { ProtocolError, ProtocolErrorCode, UriTemplate } from '@modelcontextprotocol/client';
+import type { Prompt, ServerCapabilities, Tool } from '@modelcontextprotocol/client';
+import type { Backend } from '../backends/backend.js';
+import type { NameTable } from './tool-names.js';
+
+/**
+ * What one front endpoint shows of the backends: the aggregate shows every running backend
+ * with `<server>__<name>` names; a per-server endpoint bridged at the MCP level shows one
+ * backend under its own names. Front handlers of both protocol eras read through a view.
+ */
+export interface RouteView {
+  /** Running backends this view shows, in registry order. */
+  backends(): Backend[];
+  /** The name a client sees for a backend's tool. */
+  exposedTool(server: string, tool: string): string;
+  exposedPrompt(server: string, prompt: string): string;
+  /** Which backend and backend-side name a client's tool name means. */
+  resolveTool(exposed: string): { server: string; name: string } | undefined;
+  resolvePrompt(exposed: string): { server: string; name: string } | undefined;
+  isToolAllowed(server: string, tool: string): boolean;
+}
+
+export interface AggregateViewDeps {
+  runningBackends(): Backend[];
+  toolNames: NameTable;
+  promptNames: NameTable;
+  isToolAllowed(server: string, tool: string): boolean;
+}
+
+export function aggregateView(deps: AggregateViewDeps): RouteView {
+  return {
+    backends: () => deps.runningBackends(),
+    exposedTool: (server, tool) => deps.toolNames.exposedName(server, tool) ?? tool,
+    exposedPrompt: (server, prompt) => deps.promptNames.exposedName(server, prompt) ?? prompt,
+    resolveTool: (exposed) => deps.toolNames.resolve(exposed),
+    resolvePrompt: (exposed) => deps.promptNames.resolve(exposed),
+    isToolAllowed: (server, tool) => deps.isToolAllowed(server, tool),
+  };
+}
+
+/** One backend under its own names (per-server endpoints bridged across eras or transports). */
+export function singleServerView(backend: Backend, isToolAllowed: (tool: string) => boolean): RouteView {
+  const own = (name: string) => ({ server: backend.name, name });
+  return {
+    backends: () => (backend.state.status === 'running' ? [backend] : []),
+    exposedTool: (_server, tool) => tool,
+    exposedPrompt: (_server, prompt) => prompt,
+    resolveTool: own,
+    resolvePrompt: own,
+    isToolAllowed: (_server, tool) => isToolAllowed(tool),
+  };
+}
+
+export function listTools(view: RouteView): Tool[] {
+  return view.backends().flatMap((backend) =>
+    (backend.catalog?.tools ?? [])
+      .filter((tool) => view.isToolAllowed(backend.name, tool.name))
+      .map((tool) => ({ ...tool, name: view.exposedTool(backend.name, tool.name) })),
+  );
+}
+
+export function listPrompts(view: RouteView): Prompt[] {
+  return view.backends().flatMap((backend) =>
+    (backend.catalog?.prompts ?? []).map((prompt) => ({ ...prompt, name: view.exposedPrompt(backend.name, prompt.name) })),
+  );
+}
+
+export function findBackend(view: RouteView, name: string): Backend | undefined {
+  return view.backends().find((b) => b.name === name);
+}
+
+/** Resources keep their URIs: route by the listed URIs, then by templates. */
+export function backendForUri(view: RouteView, uri: string): Backend {
+  const running = view.backends();
+  const listed = running.find((b) => b.catalog?.resources.some((r) => r.uri === uri));
+  if (listed) return listed;
+  const templated = running.find((b) => b.catalog?.resourceTemplates.some((t) => matchesTemplate(t.uriTemplate, uri)));
+  if (templated) return templated;
+  const withResources = running.filter((b) => b.catalog?.capabilities.resources);
+  if (withResources.length === 1) return withResources[0]!;
+  throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource ${uri} not found on any server`);
+}
+
+function matchesTemplate(template: string, uri: string): boolean {
+  try {
+    return new UriTemplate(template).match(uri) !== null;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What the view's live backends support together, for a `server/discover` answer. List
+ * changes are advertised because the gateway relays them (catalog refreshes and filter
+ * changes both end in a list-changed); subscriptions only where some backend has them.
+ */
+export function unionCapabilities(view: RouteView): ServerCapabilities {
+  const caps: ServerCapabilities = {};
+  for (const backend of view.backends()) {
+    const own = backend.catalog?.capabilities;
+    if (!own) continue;
+    if (own.tools) caps.tools = { listChanged: true };
+    if (own.prompts) caps.prompts = { listChanged: true };
+    if (own.resources) caps.resources = { listChanged: true, subscribe: Boolean(caps.resources?.subscribe || own.resources.subscribe) };
+    if (own.logging) caps.logging = {};
+    if (own.completions) caps.completions = {};
+  }
+  return caps;
+}
