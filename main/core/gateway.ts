@@ -13,7 +13,7 @@ import { sendJsonRpcError } from './http/body.js';
 import { McpEndpoints } from './http/mcp-endpoints.js';
 import { HttpPassthrough, type PassthroughBackend } from './http/passthrough.js';
 import { hashToken, isHostAllowed, isOriginAllowed, LOOPBACK_HOSTNAMES, presentedToken, tokenMatches } from './http/request-guard.js';
-import { aggregateView } from './routing/route-view.js';
+import { aggregateView, ANONYMOUS, type Principal } from './routing/route-view.js';
 import { compileToolFilter, type ToolPredicate } from './routing/tool-filter.js';
 import { NameTable } from './routing/tool-names.js';
 
@@ -40,6 +40,9 @@ export interface GatewayOptions {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** GATEHOUSE_TOKEN: full access. */
+const ENV_PRINCIPAL: Principal = { ...ANONYMOUS, id: 'env', name: 'GATEHOUSE_TOKEN' };
 
 /**
  * The gateway: one HTTP listener in front of every configured MCP server. It owns the
@@ -326,18 +329,25 @@ export class Gateway implements AdminControl {
     }
     const isMcpPath = path === '/mcp' || path === '/sse' || path === '/messages' || path.startsWith('/servers/');
     if (!isMcpPath) return problem(res, 404, `nothing at ${path} (endpoints: /mcp, /sse, /servers/<name>/mcp, /servers/<name>/sse, /admin, /healthz)`);
-    if (!this.#authorized(req, this.#clientHashes)) return this.#unauthorized(res);
-    if (path === '/mcp') return this.#endpoints.aggregateStreamable(req, res);
-    if (path === '/sse' && req.method === 'GET') return this.#endpoints.aggregateSse(req, res);
-    if (path === '/messages' && req.method === 'POST') return this.#endpoints.sseMessage(req, res, { way: 'aggregate' });
+    const principal = this.#principal(req);
+    if (!principal) return this.#unauthorized(res);
+    if (path === '/mcp') return this.#endpoints.aggregateStreamable(req, res, principal);
+    if (path === '/sse' && req.method === 'GET') return this.#endpoints.aggregateSse(req, res, principal);
+    if (path === '/messages' && req.method === 'POST') return this.#endpoints.sseMessage(req, res, { way: 'aggregate', principal });
     const match = /^\/servers\/([^/]+)\/(mcp|sse|messages)$/.exec(path);
     if (match) {
       const endpoint = match[2] as 'mcp' | 'sse' | 'messages';
       if (endpoint === 'sse' && req.method !== 'GET') return problem(res, 405, 'use GET on /sse endpoints');
       if (endpoint === 'messages' && req.method !== 'POST') return problem(res, 405, 'use POST on /messages endpoints');
-      return this.#endpoints.server(req, res, decodeURIComponent(match[1]!), endpoint);
+      return this.#endpoints.server(req, res, decodeURIComponent(match[1]!), endpoint, principal);
     }
     return problem(res, 405, `${req.method} is not allowed on ${path}`);
+  }
+
+  /** Who a client request comes from, or undefined when its token is missing or unknown. */
+  #principal(req: IncomingMessage): Principal | undefined {
+    if (this.#clientHashes.length === 0) return ANONYMOUS;
+    return tokenMatches(presentedToken(req), this.#clientHashes) ? ENV_PRINCIPAL : undefined;
   }
 
   #authorized(req: IncomingMessage, hashes: Buffer[]): boolean {

@@ -9,13 +9,13 @@ import { errorMessage, type Logger } from '../base/logger.js';
 import { AggregateSession } from '../routing/aggregate-session.js';
 import { bridgeTransports } from '../routing/message-bridge.js';
 import { ModernFront } from '../routing/modern-front.js';
-import { singleServerView, type RouteView } from '../routing/route-view.js';
+import { restrictView, singleServerView, type Principal, type RouteView } from '../routing/route-view.js';
 import { readJsonBody, sendJsonRpcError, type JsonBody } from './body.js';
 import type { HttpPassthrough, PassthroughBackend } from './passthrough.js';
 import { SseServerTransport } from './sse-server-transport.js';
 
-/** Which way a client session goes through the gateway. */
-export type SessionScope = { way: 'aggregate' } | { way: 'server'; server: string };
+/** Which way a client session goes through the gateway, and whose it is. */
+export type SessionScope = ({ way: 'aggregate' } | { way: 'server'; server: string }) & { principal: Principal };
 
 interface FrontSession {
   scope: SessionScope;
@@ -51,6 +51,8 @@ export class McpEndpoints {
   /** The 2026-07-28 face of `/mcp`, and of each per-server endpoint that bridges. */
   readonly #modern: ModernFront;
   readonly #modernPerServer = new Map<string, ModernFront>();
+  /** Responses of pass-through requests still open (streams), per token, for revocation. */
+  readonly #passthroughResponses = new Map<string, Set<ServerResponse>>();
 
   constructor(private readonly deps: McpEndpointsDeps) {
     this.#sweep = setInterval(() => this.#closeIdle(), Math.min(deps.sessionIdleMs, 60_000));
@@ -63,17 +65,19 @@ export class McpEndpoints {
   }
 
   /** `/mcp`: POST, GET and DELETE of the streamable HTTP transport. */
-  async aggregateStreamable(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async aggregateStreamable(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
     const body = await this.#bodyOf(req, res);
     if (body === NO_BODY) return;
-    if (await this.#isModern(req, body)) return this.#modern.handle(req, res, body!.value);
-    await this.#streamable(req, res, body?.value, { way: 'aggregate' }, (transport) => this.#openAggregate(transport, this.deps.aggregateView));
+    if (await this.#isModern(req, body)) return this.#modern.handle(req, res, body!.value, principal);
+    const view = restrictView(this.deps.aggregateView, principal);
+    await this.#streamable(req, res, body?.value, { way: 'aggregate', principal }, (transport) => this.#openAggregate(transport, view));
   }
 
   /** `GET /sse`: a legacy SSE session of the aggregate. */
-  async aggregateSse(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async aggregateSse(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
     const transport = new SseServerTransport('/messages', res);
-    await this.#openSse(res, transport, { way: 'aggregate' }, () => this.#openAggregate(transport, this.deps.aggregateView));
+    const view = restrictView(this.deps.aggregateView, principal);
+    await this.#openSse(res, transport, { way: 'aggregate', principal }, () => this.#openAggregate(transport, view));
   }
 
   /** `POST /messages?sessionId=` and `POST /servers/<name>/messages?sessionId=`. */
@@ -92,7 +96,7 @@ export class McpEndpoints {
   }
 
   /** `/servers/<name>/mcp` and `/servers/<name>/sse`. */
-  async server(req: IncomingMessage, res: ServerResponse, name: string, endpoint: 'mcp' | 'sse' | 'messages'): Promise<void> {
+  async server(req: IncomingMessage, res: ServerResponse, name: string, endpoint: 'mcp' | 'sse' | 'messages', principal: Principal): Promise<void> {
     const backend = this.deps.backends.get(name);
     if (!backend || !backend.config.enabled) {
       sendJsonRpcError(res, 404, -32001, backend ? `server "${name}" is disabled` : `unknown server "${name}"`);
@@ -103,27 +107,31 @@ export class McpEndpoints {
       sendJsonRpcError(res, 503, -32001, `server "${name}" is stopped`);
       return;
     }
-    const scope: SessionScope = { way: 'server', server: name };
+    if (!principal.canUseServer(name)) {
+      sendJsonRpcError(res, 403, -32001, `token "${principal.name}" may not use server "${name}"`);
+      return;
+    }
+    const scope: SessionScope = { way: 'server', server: name, principal };
     if (endpoint === 'mcp') {
       const body = await this.#bodyOf(req, res);
       if (body === NO_BODY) return;
       const ours = typeof req.headers['mcp-session-id'] === 'string' && this.#sessions.has(req.headers['mcp-session-id']);
       const modern = !ours && (await this.#isModern(req, body));
       if (!ours && this.wayFor(backend, modern ? 'modern' : 'legacy') === 'passthrough') {
-        return this.deps.passthrough.handleStreamable(req, res, this.deps.passthroughTarget(backend), body);
+        return this.deps.passthrough.handleStreamable(req, res, this.#passthroughTarget(backend, principal, res), body);
       }
       if (!this.#isRunning(backend, res)) return;
-      if (modern) return this.#modernFor(backend).handle(req, res, body!.value);
+      if (modern) return this.#modernFor(backend).handle(req, res, body!.value, principal);
       // A 2025-era client of a 2026-07-28 HTTP backend gets a session of its own, bridged at
       // the MCP level; other backends are bridged message for message.
       const open = backend.config.transport === 'streamable-http'
-        ? (front: Transport) => this.#openAggregate(front, this.#singleView(backend))
-        : (front: Transport) => this.#openBridge(front, backend);
+        ? (front: Transport) => this.#openAggregate(front, restrictView(this.#singleView(backend), principal))
+        : (front: Transport) => this.#openBridge(front, backend, principal);
       return this.#streamable(req, res, body?.value, scope, open);
     }
     // Legacy SSE: a pass-through to an SSE backend, bridged to anything else.
     if (config.transport === 'sse') {
-      const target = this.deps.passthroughTarget(backend);
+      const target = this.#passthroughTarget(backend, principal, res);
       if (endpoint === 'sse') return this.deps.passthrough.handleSseStream(req, res, target);
       return this.deps.passthrough.handleSseMessage(req, res, target);
     }
@@ -131,8 +139,8 @@ export class McpEndpoints {
     if (!this.#isRunning(backend, res)) return;
     const transport = new SseServerTransport(`/servers/${encodeURIComponent(name)}/messages`, res);
     const open = backend.config.transport === 'streamable-http' && backend.protocolEra === 'modern'
-      ? () => this.#openAggregate(transport, this.#singleView(backend))
-      : () => this.#openBridge(transport, backend);
+      ? () => this.#openAggregate(transport, restrictView(this.#singleView(backend), principal))
+      : () => this.#openBridge(transport, backend, principal);
     return this.#openSse(res, transport, scope, open);
   }
 
@@ -178,6 +186,16 @@ export class McpEndpoints {
       if (session.scope.way === 'server' && session.scope.server === name) work.push(session.close());
       else session.aggregate && work.push(session.aggregate.dropBackend(name));
     }
+    await Promise.allSettled(work);
+  }
+
+  /** A token was revoked: end its open sessions at once. */
+  async closeSessionsOf(principalId: string): Promise<void> {
+    const work: Array<Promise<void>> = [];
+    for (const session of this.#sessions.values()) if (session.scope.principal.id === principalId) work.push(session.close());
+    for (const res of this.#passthroughResponses.get(principalId) ?? []) res.destroy();
+    this.#passthroughResponses.delete(principalId);
+    for (const modern of [this.#modern, ...this.#modernPerServer.values()]) modern.closeRequestsOf(principalId);
     await Promise.allSettled(work);
   }
 
@@ -262,7 +280,7 @@ export class McpEndpoints {
     return { aggregate, close: () => aggregate.close() };
   }
 
-  async #openBridge(front: Transport, backend: Backend): Promise<Omit<FrontSession, 'transport' | 'scope' | 'lastSeen'>> {
+  async #openBridge(front: Transport, backend: Backend, principal: Principal): Promise<Omit<FrontSession, 'transport' | 'scope' | 'lastSeen'>> {
     const upstream = await backend.openSessionTransport();
     const frontClose = front.close.bind(front);
     let closed = false;
@@ -274,7 +292,7 @@ export class McpEndpoints {
     };
     await bridgeTransports(front, upstream, {
       server: backend.name,
-      isToolAllowed: (tool) => this.deps.isToolAllowed(backend.name, tool),
+      isToolAllowed: (tool) => this.deps.isToolAllowed(backend.name, tool) && principal.isToolAllowed(backend.name, tool),
       onError: (error) => this.deps.logger.debug('bridge error', { server: backend.name, error: error.message }),
     });
     const bridgedClose = front.onclose;
@@ -296,6 +314,18 @@ export class McpEndpoints {
       this.#modernPerServer.set(backend.name, front);
     }
     return front;
+  }
+
+  /** The pass-through target as `principal` may use it; its open responses are tracked for revocation. */
+  #passthroughTarget(backend: Backend, principal: Principal, res: ServerResponse): PassthroughBackend {
+    const open = this.#passthroughResponses.get(principal.id) ?? new Set<ServerResponse>();
+    this.#passthroughResponses.set(principal.id, open.add(res));
+    res.once('close', () => {
+      open.delete(res);
+      if (open.size === 0 && this.#passthroughResponses.get(principal.id) === open) this.#passthroughResponses.delete(principal.id);
+    });
+    const target = this.deps.passthroughTarget(backend);
+    return { ...target, isToolAllowed: (tool) => target.isToolAllowed(tool) && principal.isToolAllowed(backend.name, tool) };
   }
 
   #singleView(backend: Backend): RouteView {
@@ -336,7 +366,9 @@ export class McpEndpoints {
 
 const NO_BODY = Symbol('no body');
 
+/** A session is only found by the endpoint and the token that opened it. */
 function sameScope(a: SessionScope, b: SessionScope): boolean {
+  if (a.principal.id !== b.principal.id) return false;
   return a.way === b.way && (a.way === 'aggregate' || a.server === (b as { server: string }).server);
 }
 

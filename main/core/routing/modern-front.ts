@@ -10,12 +10,12 @@ import {
   ProtocolErrorCode,
   Server,
 } from '@modelcontextprotocol/server';
-import type { Implementation, McpHttpHandler, ServerCapabilities, ServerContext } from '@modelcontextprotocol/server';
+import type { AuthInfo, Implementation, McpHttpHandler, ServerContext } from '@modelcontextprotocol/server';
 import type { Backend } from '../backends/backend.js';
 import { isBelowLevel } from '../base/log-levels.js';
 import { errorMessage, type Logger } from '../base/logger.js';
-import { registerFrontHandlers, splitProgressToken, toProtocolError, type FrontRouter } from './front-handlers.js';
-import { backendForUri, unionCapabilities, type RouteView } from './route-view.js';
+import { registerFrontHandlers, splitProgressToken, toProtocolError } from './front-handlers.js';
+import { ANONYMOUS, backendForUri, restrictView, unionCapabilities, type Principal, type RouteView } from './route-view.js';
 import { mirrorCapabilities, openUpstreamClient } from './upstream-client.js';
 import { PendingCall, type InputAsk } from './pending-call.js';
 
@@ -45,16 +45,18 @@ const DEFAULT_INPUT_TIMEOUT_MS = 10 * 60_000;
  *   handler's event bus; a listen asking for resource updates subscribes upstream for as long
  *   as its stream is open.
  */
-export class ModernFront implements FrontRouter {
+export class ModernFront {
   readonly #handler: McpHttpHandler;
   readonly #node: NodeMcpRequestHandler;
   readonly #parked = new Map<string, PendingCall>();
   readonly #shared = new Map<string, Promise<Client>>();
   readonly #resourceListeners = new Map<string, number>();
+  /** Responses still open per token (listen streams, calls under way), for revocation. */
+  readonly #open = new Map<string, Set<ServerResponse>>();
   #closed = false;
 
   constructor(private readonly deps: ModernFrontDeps) {
-    this.#handler = createMcpHandler(() => this.#createServer(), {
+    this.#handler = createMcpHandler((ctx) => this.#createServer(principalOf(ctx.authInfo)), {
       legacy: 'reject',
       maxRequestBodySize: deps.maxBodyBytes,
       onerror: (error) => deps.logger.debug('modern request failed', { error: error.message }),
@@ -65,15 +67,30 @@ export class ModernFront implements FrontRouter {
   }
 
   /** Serves one 2026-07-28 request (already classified, body already parsed). */
-  async handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, body: unknown, principal: Principal = ANONYMOUS): Promise<void> {
     const uris = listenedResources(body);
     if (uris.length > 0) this.#listenToResources(uris, res);
-    await this.#node(req, res, body);
+    // The SDK hands `req.auth` to the server factory: that is how a request's token reaches it.
+    (req as IncomingMessage & { auth?: AuthInfo }).auth = { token: '', clientId: principal.id, scopes: [], extra: { principal } };
+    const open = this.#open.get(principal.id) ?? new Set<ServerResponse>();
+    this.#open.set(principal.id, open.add(res));
+    try {
+      await this.#node(req, res, body);
+    } finally {
+      open.delete(res);
+      if (open.size === 0 && this.#open.get(principal.id) === open) this.#open.delete(principal.id);
+    }
   }
 
-  /** What `server/discover` advertises: what the live backends can do together. */
-  capabilities(): ServerCapabilities {
-    return unionCapabilities(this.deps.view);
+  /** A token was revoked: its open streams end and its parked calls are given up. */
+  closeRequestsOf(principalId: string): void {
+    for (const res of this.#open.get(principalId) ?? []) res.destroy();
+    this.#open.delete(principalId);
+    for (const [id, call] of this.#parked) {
+      if (call.principal !== principalId) continue;
+      this.#parked.delete(id);
+      call.abandon('the token was revoked');
+    }
   }
 
   notifyListChanged(kind: 'tools' | 'prompts' | 'resources'): void {
@@ -107,22 +124,23 @@ export class ModernFront implements FrontRouter {
 
   // --- per-request front server ------------------------------------------------------------------
 
-  #createServer(): Server {
+  #createServer(principal: Principal): Server {
+    const view = restrictView(this.deps.view, principal);
     const server = new Server(this.deps.serverInfo, {
-      capabilities: this.capabilities(),
+      capabilities: unionCapabilities(view),
       instructions: 'Gatehouse aggregates several MCP servers; tool and prompt names are prefixed with the server name and "__".',
     });
-    registerFrontHandlers(server, this.deps.view, this);
+    registerFrontHandlers(server, view, { forward: (backend, ctx, method, params) => this.#forward(principal, backend, ctx, method, params) });
     return server;
   }
 
-  async forward(backend: Backend, ctx: ServerContext, method: string, params: Record<string, unknown>): Promise<never> {
+  async #forward(principal: Principal, backend: Backend, ctx: ServerContext, method: string, params: Record<string, unknown>): Promise<never> {
     const { progressToken, params: upstreamParams } = splitProgressToken(params);
     const state = ctx.mcpReq.requestState<string>();
     let call: PendingCall;
     if (typeof state === 'string') {
       const parked = this.#parked.get(state);
-      if (!parked || parked.backend !== backend.name || parked.method !== method) {
+      if (!parked || parked.principal !== principal.id || parked.backend !== backend.name || parked.method !== method) {
         throw new ProtocolError(
           ProtocolErrorCode.InvalidParams,
           'requestState does not name a call waiting for input here (it may have expired); call again without it',
@@ -132,7 +150,7 @@ export class ModernFront implements FrontRouter {
       call = parked;
       call.resume(ctx, progressToken, ctx.mcpReq.inputResponses ?? {});
     } else {
-      call = await this.#start(backend, ctx, method, upstreamParams, progressToken);
+      call = await this.#start(principal, backend, ctx, method, upstreamParams, progressToken);
     }
     const outcome = await call.next(ctx.mcpReq.signal);
     if (outcome.kind === 'done') return outcome.result as never;
@@ -141,6 +159,7 @@ export class ModernFront implements FrontRouter {
   }
 
   async #start(
+    principal: Principal,
     backend: Backend,
     ctx: ServerContext,
     method: string,
@@ -151,7 +170,7 @@ export class ModernFront implements FrontRouter {
     const capabilities = mirrorCapabilities(envelope[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined);
     const level = envelope[LOG_LEVEL_META_KEY] as LoggingLevel | undefined;
     const own = Boolean(capabilities.sampling || capabilities.elicitation || capabilities.roots || level);
-    const call = new PendingCall(backend.name, method, ctx, progressToken);
+    const call = new PendingCall(principal.id, backend.name, method, ctx, progressToken);
     let client: Client;
     try {
       client = own
@@ -247,6 +266,10 @@ export class ModernFront implements FrontRouter {
       this.deps.logger.debug('resource subscription failed', { uri, method, error: errorMessage(error) });
     }
   }
+}
+
+function principalOf(auth: AuthInfo | undefined): Principal {
+  return (auth?.extra?.principal as Principal | undefined) ?? ANONYMOUS;
 }
 
 /** The resource URIs a `subscriptions/listen` request asks updates for. */

@@ -37,6 +37,8 @@ export class PendingCall {
   #nextKey = 1;
 
   constructor(
+    /** Only the token that started the call may continue it. */
+    readonly principal: string,
     readonly backend: string,
     readonly method: string,
     ctx: ServerContext,

@@ -107,3 +107,40 @@ export function unionCapabilities(view: RouteView): ServerCapabilities {
   }
   return caps;
 }
+
+/** Who is calling: a client token (or the open gateway), with what it may use. */
+export interface Principal {
+  /** Stable id: the token's id, `env` for GATEHOUSE_TOKEN, `anonymous` without tokens. */
+  id: string;
+  /** Shown in logs and the audit. */
+  name: string;
+  canUseServer(server: string): boolean;
+  /** The token's own tool filter, on top of the server's. */
+  isToolAllowed(server: string, tool: string): boolean;
+}
+
+/** The gateway without client tokens: everyone may use everything. */
+export const ANONYMOUS: Principal = {
+  id: 'anonymous',
+  name: 'anonymous',
+  canUseServer: () => true,
+  isToolAllowed: () => true,
+};
+
+/** `view` as `principal` may see it: servers outside its ACL are simply absent. */
+export function restrictView(view: RouteView, principal: Principal): RouteView {
+  if (principal === ANONYMOUS) return view;
+  return {
+    ...view,
+    backends: () => view.backends().filter((b) => principal.canUseServer(b.name)),
+    resolveTool: (exposed) => {
+      const target = view.resolveTool(exposed);
+      return target && principal.canUseServer(target.server) ? target : undefined;
+    },
+    resolvePrompt: (exposed) => {
+      const target = view.resolvePrompt(exposed);
+      return target && principal.canUseServer(target.server) ? target : undefined;
+    },
+    isToolAllowed: (server, tool) => view.isToolAllowed(server, tool) && principal.isToolAllowed(server, tool),
+  };
+}

@@ -18,7 +18,7 @@ function deferred<T>(): { promise: Promise<T>; resolve(value: T): void } {
 describe('PendingCall', () => {
   it('hands back what the backend asks, then the answers, over several rounds', async () => {
     const first = fakeCtx();
-    const call = new PendingCall('everything', 'tools/call', first.ctx, undefined);
+    const call = new PendingCall('tok-1', 'everything', 'tools/call', first.ctx, undefined);
     const upstream = deferred<{ content: unknown[] }>();
     call.run(upstream.promise);
 
@@ -44,7 +44,7 @@ describe('PendingCall', () => {
   });
 
   it('asks again what a retry left unanswered', async () => {
-    const call = new PendingCall('s', 'tools/call', fakeCtx().ctx, undefined);
+    const call = new PendingCall('tok-1', 's', 'tools/call', fakeCtx().ctx, undefined);
     call.run(new Promise(() => {}));
     void call.ask({ method: 'elicitation/create', params: {} });
     await call.next(new AbortController().signal);
@@ -54,7 +54,7 @@ describe('PendingCall', () => {
 
   it('relays progress on the current round with its token, and waits for it before answering', async () => {
     const { ctx, sent } = fakeCtx();
-    const call = new PendingCall('s', 'tools/call', ctx, 'tok');
+    const call = new PendingCall('tok-1', 's', 'tools/call', ctx, 'tok');
     const upstream = deferred<{ content: unknown[] }>();
     call.run(upstream.promise);
     call.progress({ progress: 1, total: 2 });
@@ -64,7 +64,7 @@ describe('PendingCall', () => {
   });
 
   it('abandons the upstream call and its asks when the client cancels the round', async () => {
-    const call = new PendingCall('s', 'tools/call', fakeCtx().ctx, undefined);
+    const call = new PendingCall('tok-1', 's', 'tools/call', fakeCtx().ctx, undefined);
     call.run(new Promise(() => {}));
     const asked = call.ask({ method: 'sampling/createMessage', params: {} });
     asked.catch(() => {}); // rejected by the abort, checked below
@@ -81,7 +81,7 @@ describe('PendingCall', () => {
   it('gives up a parked call when the client never comes back', async () => {
     vi.useFakeTimers();
     try {
-      const call = new PendingCall('s', 'tools/call', fakeCtx().ctx, undefined);
+      const call = new PendingCall('tok-1', 's', 'tools/call', fakeCtx().ctx, undefined);
       call.run(new Promise(() => {}));
       const asked = call.ask({ method: 'sampling/createMessage', params: {} });
       asked.catch(() => {}); // rejected during the timer advance, checked below
