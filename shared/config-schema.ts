@@ -9,11 +9,12 @@
  */
 import { z } from 'zod';
 import { checkServerName } from './server-config.js';
-import { globList, httpUrl, nonEmptyString, positiveMs } from './stored-config-schema.js';
+import { globList, httpUrl, nonEmptyString, nonNegativeInt, positiveMs, restartPolicy, startupMode } from './stored-config-schema.js';
 import { closestKey } from './spelling.js';
 import type {
   Isolation,
   RemoteServerConfig,
+  RestartPolicyKind,
   ServerConfig,
   StdioServerConfig,
   ToolFilter,
@@ -49,8 +50,8 @@ const TRANSPORT_ALIASES: Readonly<Record<string, TransportKind>> = {
 
 const REMOTE_TYPES_DESCRIPTION = 'sse, streamable-http, http';
 
-/** Keys every entry may carry. */
-const COMMON_KEYS = ['type', 'transport', 'enabled', 'disabled', 'toolFilter', 'disabledTools'];
+/** Keys every entry may carry (the last three are Gatehouse's supervision settings). */
+const COMMON_KEYS = ['type', 'transport', 'enabled', 'disabled', 'toolFilter', 'disabledTools', 'restart', 'maxRestarts', 'pingIntervalMs'];
 
 /**
  * Keys other clients write that mean nothing to Gatehouse and are dropped silently:
@@ -58,7 +59,7 @@ const COMMON_KEYS = ['type', 'transport', 'enabled', 'disabled', 'toolFilter', '
  */
 const IGNORED_KEYS = ['description', 'autoApprove', 'alwaysAllow'];
 
-const STDIO_KEYS = ['command', 'args', 'env', 'cwd', 'isolation'];
+const STDIO_KEYS = ['command', 'args', 'env', 'cwd', 'isolation', 'startup', 'idleTimeoutMs'];
 /** `timeout` on a stdio entry (Cline writes it, in seconds) is accepted and ignored. */
 const STDIO_IGNORED_KEYS = ['timeout'];
 const REMOTE_KEYS = ['url', 'headers', 'timeout', 'sseReadTimeout'];
@@ -148,6 +149,9 @@ type Report = (message: string) => void;
 interface CommonFields {
   enabled: boolean;
   toolFilter?: ToolFilter;
+  restart?: RestartPolicyKind;
+  maxRestarts?: number;
+  pingIntervalMs?: number;
 }
 
 /**
@@ -236,6 +240,12 @@ function readCommon(raw: Record<string, unknown>, report: Report): CommonFields 
   const common: CommonFields = { enabled: enabled ?? (disabled === undefined ? true : !disabled) };
   const toolFilter = readToolFilter(raw, report);
   if (toolFilter !== undefined) common.toolFilter = toolFilter;
+  const restart = readField(raw, 'restart', restartPolicy, `"restart" must be "on-failure" or "never" (got ${describeValue(raw['restart'])})`, report);
+  if (restart !== undefined) common.restart = restart;
+  const maxRestarts = readField(raw, 'maxRestarts', nonNegativeInt, '"maxRestarts" must be a non-negative integer', report);
+  if (maxRestarts !== undefined) common.maxRestarts = maxRestarts;
+  const pingIntervalMs = readField(raw, 'pingIntervalMs', nonNegativeInt, '"pingIntervalMs" must be a non-negative integer (milliseconds; 0 turns pings off)', report);
+  if (pingIntervalMs !== undefined) common.pingIntervalMs = pingIntervalMs;
   return common;
 }
 
@@ -258,6 +268,8 @@ function readStdio(
     `"isolation" must be "shared" or "per-client" (got ${describeValue(raw['isolation'])})`,
     report,
   );
+  const startup = readField(raw, 'startup', startupMode, `"startup" must be "eager" or "lazy" (got ${describeValue(raw['startup'])})`, report);
+  const idleTimeoutMs = readField(raw, 'idleTimeoutMs', positiveMs, '"idleTimeoutMs" must be a positive integer (milliseconds)', report);
   if (typeof command !== 'string') return undefined;
   const config: StdioServerConfig = {
     transport: 'stdio',
@@ -268,6 +280,8 @@ function readStdio(
     ...common,
   };
   if (cwd !== undefined) config.cwd = cwd;
+  if (startup !== undefined) config.startup = startup;
+  if (idleTimeoutMs !== undefined) config.idleTimeoutMs = idleTimeoutMs;
   return config;
 }
 

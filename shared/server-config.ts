@@ -15,10 +15,31 @@ export interface ToolFilter {
 /** `shared`: one process for every client session; `per-client`: a process per client session. */
 export type Isolation = 'shared' | 'per-client';
 
+/** `on-failure`: restart after an unexpected exit, a lost connection or missed pings; `never`: stay in `error`. */
+export type RestartPolicyKind = 'on-failure' | 'never';
+
+/** `eager`: started with the gateway; `lazy`: started by the first request that needs it (stdio only). */
+export type StartupMode = 'eager' | 'lazy';
+
+/** Defaults of the supervision fields; absent fields mean these. */
+export const SUPERVISION_DEFAULTS = {
+  restart: 'on-failure',
+  maxRestarts: 5,
+  pingIntervalMs: 30_000,
+  startup: 'eager',
+  idleTimeoutMs: 10 * 60_000,
+} as const;
+
 interface CommonServerConfig {
   /** Disabled servers stay in the registry but are not started or exposed. Default true. */
   enabled: boolean;
   toolFilter?: ToolFilter;
+  /** What to do when the backend fails while it should be running. Default `on-failure`. */
+  restart?: RestartPolicyKind;
+  /** Automatic restarts allowed within 10 minutes before giving up (`error`). Default 5. */
+  maxRestarts?: number;
+  /** How often a running backend is pinged, in milliseconds; 0 turns health checks off. Default 30 000. */
+  pingIntervalMs?: number;
 }
 
 export interface StdioServerConfig extends CommonServerConfig {
@@ -28,6 +49,10 @@ export interface StdioServerConfig extends CommonServerConfig {
   env: Record<string, string>;
   cwd?: string;
   isolation: Isolation;
+  /** When the process starts. Default `eager`. */
+  startup?: StartupMode;
+  /** A lazy server is stopped after this long without requests, in milliseconds. Default 600 000. */
+  idleTimeoutMs?: number;
 }
 
 export interface RemoteServerConfig extends CommonServerConfig {

@@ -13,16 +13,29 @@ export const stringRecord = z.record(z.string(), z.string());
 export const httpUrl = z.url({ protocol: /^https?$/ });
 export const positiveMs = z.int().positive();
 export const globList = z.array(z.string().min(1));
+export const nonNegativeInt = z.int().nonnegative();
+export const restartPolicy = z.enum(['on-failure', 'never']);
+export const startupMode = z.enum(['eager', 'lazy']);
 
 const toolFilterSchema = z.strictObject({
   allow: globList.optional(),
   block: globList.optional(),
 });
 
+/** Supervision settings every server may carry (absent means the default). */
+const supervisionFields = {
+  restart: restartPolicy.optional(),
+  maxRestarts: nonNegativeInt.optional(),
+  pingIntervalMs: nonNegativeInt.optional(),
+};
+
 const stdioServerSchema = z.object({
   transport: z.literal('stdio'),
   enabled: z.boolean(),
   toolFilter: toolFilterSchema.optional(),
+  ...supervisionFields,
+  startup: startupMode.optional(),
+  idleTimeoutMs: positiveMs.optional(),
   command: nonEmptyString,
   args: z.array(z.string()),
   env: stringRecord,
@@ -34,6 +47,7 @@ const remoteServerSchema = z.object({
   transport: z.enum(['sse', 'streamable-http']),
   enabled: z.boolean(),
   toolFilter: toolFilterSchema.optional(),
+  ...supervisionFields,
   url: httpUrl,
   headers: stringRecord,
   timeout: positiveMs.optional(),

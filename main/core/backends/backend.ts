@@ -9,10 +9,15 @@ import type {
   Tool,
   Transport,
 } from '@modelcontextprotocol/client';
-import type { ServerConfig } from '../../../shared/server-config.js';
+import { SUPERVISION_DEFAULTS, type ServerConfig } from '../../../shared/server-config.js';
 import { Emitter } from '../base/emitter.js';
 import { errorMessage, type Logger } from '../base/logger.js';
-import { ProcessTransport } from './process-transport.js';
+import { formatDuration, RestartPolicy, type RestartTiming } from './backoff.js';
+import type { CatalogCache } from './catalog-cache.js';
+import { systemClock, type SupervisionClock, type TimerHandle } from './clock.js';
+import { HealthMonitor } from './health.js';
+import { IdleWatch } from './idle.js';
+import type { ProcessTransport, ProcessWatcher } from './process-transport.js';
 import { StdioMux } from './stdio-mux.js';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -22,7 +27,12 @@ import {
   type StdioEnvironment,
 } from './upstream.js';
 
-export type BackendStatus = 'stopped' | 'starting' | 'running' | 'error';
+/**
+ * `stopped → starting → running ⇄ degraded`, and from any of them `error` or `stopped`.
+ * `degraded`: running but missed a health ping (still routed; restarted if it keeps missing).
+ * `error`: failed; {@link BackendState.nextRestartAt} says whether a restart is scheduled.
+ */
+export type BackendStatus = 'stopped' | 'starting' | 'running' | 'degraded' | 'error';
 
 /** A backend's lifecycle state and why it is in it. */
 export interface BackendState {
@@ -31,7 +41,26 @@ export interface BackendState {
   reason?: string;
   /** When the state last changed (ms since epoch). */
   since: number;
+  /** Automatic restarts since the last start by the user or the gateway. */
+  restarts?: number;
+  /** When the scheduled automatic restart is due (ms since epoch); absent when none is scheduled. */
+  nextRestartAt?: number;
+  /** How the backend's process ended last time (stdio, shared isolation). */
+  lastExit?: { code: number | null; signal: string | null; at: number };
 }
+
+/**
+ * What happened to a backend, one event per fact, for the audit timeline and logs. State
+ * changes say where a backend is; these say what it went through to get there.
+ */
+export type BackendLifecycleEvent =
+  | { kind: 'start'; server: string; at: number; pid?: number; restarts: number }
+  | { kind: 'exit'; server: string; at: number; pid?: number; code: number | null; signal: string | null; expected: boolean }
+  | { kind: 'degraded'; server: string; at: number; reason: string }
+  | { kind: 'recovered'; server: string; at: number }
+  | { kind: 'restart'; server: string; at: number; reason: string; delayMs: number; attempt: number }
+  | { kind: 'error'; server: string; at: number; reason: string }
+  | { kind: 'stop'; server: string; at: number; reason: string };
 
 /** What a backend offers, fetched once per start and refreshed on list_changed. */
 export interface Catalog {
@@ -50,7 +79,22 @@ export interface BackendDeps {
   clientInfo: Implementation;
   /** How long a start (spawn/connect + first listings) may take. */
   startTimeoutMs?: number;
+  /** Time and timers for restarts, pings and idle stops (tests pass a fake). */
+  clock?: SupervisionClock;
+  /** Backoff overrides (tests shorten them); the defaults are 1 s doubling to 60 s. */
+  restartTiming?: Partial<RestartTiming>;
+  /** Told about every stdio process group, so none outlives the gateway. */
+  processWatcher?: ProcessWatcher;
+  /** Keeps the catalogs of lazy servers while they are stopped. */
+  catalogCache?: CatalogCache;
+  /** Longest wait for one ping's answer (default 10 s, never more than the interval). */
+  pingTimeoutMs?: number;
+  /** Missed pings in a row before a restart (default 2; the first makes the backend degraded). */
+  maxPingMisses?: number;
 }
+
+const DEFAULT_PING_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_PING_MISSES = 2;
 
 const LIST_CHANGED = {
   tools: 'notifications/tools/list_changed',
@@ -67,14 +111,26 @@ const LIST_CHANGED = {
  * - sse / streamable-http: a new upstream connection per session.
  *
  * A failure never throws out of {@link start}: it becomes the `error` state with a reason.
+ *
+ * Supervision: a backend that fails while it should be running (its process exits, its
+ * connection drops, it misses `maxPingMisses` pings in a row, or a start fails) is torn down
+ * and, with `restart: "on-failure"`, started again after an exponential backoff; more than
+ * `maxRestarts` failures within 10 minutes leave it in `error`. A lazy stdio server starts on
+ * the first session that needs it and stops after `idleTimeoutMs` without traffic, keeping
+ * its catalog so the aggregate can still list it.
  */
 export class Backend {
   readonly #onDidChangeState = new Emitter<BackendState>();
   readonly #onDidChangeCatalog = new Emitter<Catalog>();
+  readonly #onDidLifecycle = new Emitter<BackendLifecycleEvent>();
   readonly onDidChangeState = this.#onDidChangeState.event;
   readonly onDidChangeCatalog = this.#onDidChangeCatalog.event;
+  /** What the backend went through (start, exit, restart, ...), for the audit. */
+  readonly onDidLifecycle = this.#onDidLifecycle.event;
 
-  #state: BackendState = { status: 'stopped', since: Date.now() };
+  readonly #clock: SupervisionClock;
+  readonly #policy: RestartPolicy;
+  #state: BackendState;
   #catalog?: Catalog;
   #process?: ProcessTransport;
   #mux?: StdioMux;
@@ -85,15 +141,57 @@ export class Backend {
   #sessionTransports = new Set<Transport>();
   #lastStderr: string[] = [];
   #generation = 0;
+  #launching?: Promise<void>;
+  #restartTimer?: TimerHandle;
+  #restarts = 0;
+  #lastExit?: BackendState['lastExit'];
+  /** Why the last run ended against our will, worded to follow `server "x" `. */
+  #lastFailure?: string;
+  #health?: HealthMonitor;
+  #idle?: IdleWatch;
+  /** A lazy server that is stopped but will start on first use (its cached catalog is listed). */
+  #dormant = false;
 
   constructor(
     readonly name: string,
     readonly config: ServerConfig,
     private readonly deps: BackendDeps,
-  ) {}
+  ) {
+    this.#clock = deps.clock ?? systemClock;
+    this.#policy = new RestartPolicy(config.maxRestarts ?? SUPERVISION_DEFAULTS.maxRestarts, deps.restartTiming, () => this.#clock.random());
+    this.#state = { status: 'stopped', since: this.#clock.now(), restarts: 0 };
+  }
 
   get state(): BackendState {
     return this.#state;
+  }
+
+  /** `startup: "lazy"` (stdio only). */
+  get isLazy(): boolean {
+    return this.config.transport === 'stdio' && this.config.startup === 'lazy';
+  }
+
+  /** A lazy server that is stopped for now and starts on first use. */
+  get isDormant(): boolean {
+    return this.#dormant;
+  }
+
+  /**
+   * Whether requests may be routed here: running, degraded (still answering calls), or dormant
+   * with a cached catalog (a session's first use starts it).
+   */
+  get isRoutable(): boolean {
+    const status = this.#state.status;
+    return status === 'running' || status === 'degraded' || (this.#dormant && this.#catalog !== undefined);
+  }
+
+  /**
+   * Why a request in flight to this backend could not be answered, for the error the client
+   * gets: e.g. `server "x" exited (code 1) while handling tools/call`.
+   */
+  describeLostRequest(method: string): string {
+    const what = this.#lastFailure ?? (this.#state.status === 'stopped' ? `was stopped (${this.#state.reason ?? 'stopped'})` : 'closed the connection');
+    return `server "${this.name}" ${what} while handling ${method}`;
   }
 
   get catalog(): Catalog | undefined {
@@ -110,15 +208,83 @@ export class Backend {
     return this.#process ? this.#process.stderr.tail(lines) : this.#lastStderr.slice(-lines);
   }
 
-  /** Starts the backend; resolves when it is running or has failed (see {@link state}). */
+  /**
+   * Loads what a lazy server needs to be listed before it runs: its cached catalog. Without a
+   * cache entry the server is started once to fill it (the idle timer stops it again).
+   * Eager servers are simply started.
+   */
+  async activate(): Promise<void> {
+    if (!this.isLazy) return this.start();
+    if (this.#state.status !== 'stopped' || this.#launching) return;
+    const cached = await this.deps.catalogCache?.load(this.name, this.config).catch(() => undefined);
+    if (!cached && !this.#catalog) return this.start();
+    if (cached) this.#catalog = cached;
+    this.#dormant = true;
+    this.#setState('stopped', 'not started yet (lazy: starts on first use)');
+    this.#onDidChangeCatalog.fire(this.#catalog!);
+  }
+
+  /**
+   * Starts the backend (a start by the user or the gateway: the crash-loop count starts over);
+   * resolves when it is running or has failed (see {@link state}).
+   */
   async start(): Promise<void> {
-    if (this.#state.status === 'running' || this.#state.status === 'starting') return;
+    if (this.#launching) return this.#launching;
+    if (this.#state.status === 'running' || this.#state.status === 'degraded') return;
+    this.#policy.reset();
+    this.#restarts = 0;
+    return this.#launch();
+  }
+
+  /** Starts a dormant lazy server (or waits for a start under way); no-op otherwise. */
+  async ensureStarted(): Promise<void> {
+    if (this.#launching) return this.#launching;
+    if (this.#dormant) return this.#launch();
+  }
+
+  async stop(reason = 'stopped'): Promise<void> {
+    await this.#stop(reason, false);
+  }
+
+  /** `dormant`: a lazy server going to sleep, listed from its catalog until next use. */
+  async #stop(reason: string, dormant: boolean): Promise<void> {
+    this.#generation++;
+    this.#dormant = false;
+    this.#cancelSupervision();
+    const wasActive = this.#state.status !== 'stopped';
+    const wasRunning = this.#state.status === 'running' || this.#state.status === 'degraded';
+    if (wasRunning) this.#lastFailure = `was stopped (${reason})`;
+    await this.#teardown();
+    // Dormant before the state event, so listeners already see it as routable.
+    this.#dormant = dormant && this.#catalog !== undefined;
+    if (wasActive || this.#state.status !== 'stopped') {
+      this.#setState('stopped', reason);
+      this.#lifecycle({ kind: 'stop', reason });
+    }
+  }
+
+  #launch(): Promise<void> {
+    this.#clock.clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
+    this.#dormant = false;
+    const launching = this.#launchInner().finally(() => {
+      if (this.#launching === launching) this.#launching = undefined;
+    });
+    this.#launching = launching;
+    return launching;
+  }
+
+  async #launchInner(): Promise<void> {
     const generation = ++this.#generation;
-    this.#setState('starting');
+    this.#setState('starting', this.#restarts > 0 ? `restart ${this.#restarts}` : undefined);
     try {
       await withTimeout(this.#startInner(generation), this.deps.startTimeoutMs ?? 60_000, 'start');
       if (generation !== this.#generation) return;
+      this.#lastFailure = undefined;
+      this.#policy.onRunning(this.#clock.now());
       this.#setState('running');
+      this.#lifecycle({ kind: 'start', restarts: this.#restarts, ...(this.pid !== undefined ? { pid: this.pid } : {}) });
+      this.#superviseRun(generation);
     } catch (error) {
       if (generation !== this.#generation) return;
       // A start that timed out may still be running: make it stand down.
@@ -127,15 +293,114 @@ export class Backend {
       const reason = errorMessage(error) + (tail.length > 0 ? ` (stderr: ${tail.join(' | ')})` : '');
       this.deps.logger.warn('backend failed to start', { server: this.name, reason });
       await this.#teardown();
-      if (current === this.#generation) this.#setState('error', reason);
+      if (current === this.#generation) this.#failed(reason);
     }
   }
 
-  async stop(reason = 'stopped'): Promise<void> {
+  /**
+   * A run failed (or a start did): restart after a backoff, or stay in `error`. Call with the
+   * generation already moved on, so the failed run's late callbacks are ignored.
+   */
+  #failed(reason: string, teardown?: Promise<void>): void {
+    const generation = this.#generation;
+    const now = this.#clock.now();
+    if ((this.config.restart ?? SUPERVISION_DEFAULTS.restart) === 'never') {
+      this.#setState('error', reason);
+      this.#lifecycle({ kind: 'error', reason });
+      return;
+    }
+    const decision = this.#policy.onFailure(now);
+    if (!decision.restart) {
+      const full = `${reason}; ${decision.reason}`;
+      this.deps.logger.error('backend keeps failing; giving up', { server: this.name, reason: full });
+      this.#setState('error', full);
+      this.#lifecycle({ kind: 'error', reason: full });
+      return;
+    }
+    const due = now + decision.delayMs;
+    this.#setState('error', `${reason}; restarting in ${formatDuration(decision.delayMs)}`, due);
+    this.#lifecycle({ kind: 'restart', reason, delayMs: decision.delayMs, attempt: decision.attempt });
+    void (teardown ?? Promise.resolve()).then(() => {
+      if (generation !== this.#generation) return;
+      this.#restartTimer = this.#clock.setTimeout(() => {
+        this.#restartTimer = undefined;
+        if (generation !== this.#generation) return;
+        this.#restarts += 1;
+        void this.#launch();
+      }, Math.max(0, due - this.#clock.now()));
+    });
+  }
+
+  /** A running backend failed: state first (in-flight errors read it), then teardown and restart. */
+  #failRunning(reason: string, failure: string): void {
+    if (this.#state.status !== 'running' && this.#state.status !== 'degraded') return;
     this.#generation++;
-    const wasActive = this.#state.status !== 'stopped';
-    await this.#teardown();
-    if (wasActive || this.#state.status !== 'stopped') this.#setState('stopped', reason);
+    this.#lastFailure = failure;
+    this.#cancelSupervision();
+    this.deps.logger.warn('backend failed', { server: this.name, reason });
+    this.#failed(reason, this.#teardown());
+  }
+
+  /** Health pings and (lazy servers) the idle timer, for the run of `generation`. */
+  #superviseRun(generation: number): void {
+    const current = (): boolean => generation === this.#generation;
+    const client = this.#cacheClient;
+    const interval = this.config.pingIntervalMs ?? SUPERVISION_DEFAULTS.pingIntervalMs;
+    if (client && interval > 0) {
+      const timeoutMs = Math.min(this.deps.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS, interval);
+      this.#health = new HealthMonitor({
+        intervalMs: interval,
+        timeoutMs,
+        maxMisses: this.deps.maxPingMisses ?? DEFAULT_MAX_PING_MISSES,
+        clock: this.#clock,
+        ping: (timeout) => client.ping({ timeout }),
+        onMiss: (_misses, reason) => {
+          if (!current() || this.#state.status !== 'running') return;
+          this.#setState('degraded', reason);
+          this.#lifecycle({ kind: 'degraded', reason });
+        },
+        onRecovered: () => {
+          if (!current() || this.#state.status !== 'degraded') return;
+          this.#setState('running', 'answers pings again');
+          this.#lifecycle({ kind: 'recovered' });
+        },
+        onUnhealthy: (reason) => {
+          if (current()) this.#failRunning(`not answering: ${reason}`, 'stopped answering pings');
+        },
+      });
+      this.#health.start();
+    }
+    if (this.isLazy) {
+      const idleMs = (this.config.transport === 'stdio' && this.config.idleTimeoutMs) || SUPERVISION_DEFAULTS.idleTimeoutMs;
+      this.#idle = new IdleWatch(this.#clock, idleMs, () => {
+        if (current()) void this.#sleep(idleMs);
+      });
+      for (const transport of this.#sessionTransports) this.#idle.observe(transport);
+      this.#idle.arm();
+    }
+  }
+
+  /** A lazy server idle for long enough: stop it, keep its catalog, start again on next use. */
+  async #sleep(idleMs: number): Promise<void> {
+    await this.#stop(`idle for ${formatDuration(idleMs)} (starts again on next use)`, true);
+  }
+
+  /** Tells listeners, and keeps a lazy server's catalog for when it is stopped. */
+  #publishCatalog(catalog: Catalog): void {
+    this.#onDidChangeCatalog.fire(catalog);
+    if (!this.isLazy || !this.deps.catalogCache) return;
+    this.deps.catalogCache.save(this.name, this.config, catalog).catch((error: unknown) => {
+      this.deps.logger.warn('cannot save the catalog cache', { server: this.name, error: errorMessage(error) });
+    });
+  }
+
+  #cancelSupervision(): void {
+    this.#clock.clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
+    this.#health?.stop();
+    this.#health = undefined;
+    this.#idle?.disarm();
+    this.#idle = undefined;
   }
 
   /**
@@ -143,11 +408,15 @@ export class Backend {
    * (and for per-client isolation, stops the session's process).
    */
   async openSessionTransport(): Promise<Transport> {
-    if (this.#state.status !== 'running') throw new Error(`server "${this.name}" is ${this.#state.status}`);
+    await this.ensureStarted();
+    const status = this.#state.status;
+    if (status !== 'running' && status !== 'degraded') {
+      throw new Error(`server "${this.name}" is ${status}${this.#state.reason ? `: ${this.#state.reason}` : ''}`);
+    }
     const config = this.config;
     let transport: Transport;
     if (config.transport === 'stdio' && config.isolation === 'shared') transport = this.#mux!.openPort();
-    else if (config.transport === 'stdio') transport = spawnStdio(config, this.deps.stdioEnv);
+    else if (config.transport === 'stdio') transport = this.#spawn(config);
     else transport = this.#remote!.createTransport();
     return this.#tracked(transport);
   }
@@ -164,13 +433,16 @@ export class Backend {
       next.resourceTemplates = await listAll(client, 'resources/templates/list', 'resourceTemplates');
     }
     this.#catalog = next;
-    this.#onDidChangeCatalog.fire(next);
+    this.#publishCatalog(next);
   }
 
-  /** Disposes listeners; call after {@link stop}. */
+  /** Disposes listeners and timers; call after {@link stop}. */
   dispose(): void {
+    this.#generation++;
+    this.#cancelSupervision();
     this.#onDidChangeState.dispose();
     this.#onDidChangeCatalog.dispose();
+    this.#onDidLifecycle.dispose();
   }
 
   // ------------------------------------------------------------------------------------------
@@ -178,12 +450,20 @@ export class Backend {
   #tracked(transport: Transport): Transport {
     const sessions = this.#sessionTransports;
     sessions.add(transport);
+    this.#idle?.observe(transport);
     const close = transport.close.bind(transport);
     transport.close = async () => {
       sessions.delete(transport);
+      this.#idle?.forget(transport);
       await close();
     };
     return transport;
+  }
+
+  #spawn(config: Extract<ServerConfig, { transport: 'stdio' }>): ProcessTransport {
+    const proc = spawnStdio(config, this.deps.stdioEnv);
+    if (this.deps.processWatcher) proc.watcher = this.deps.processWatcher;
+    return proc;
   }
 
   async #startInner(generation: number): Promise<void> {
@@ -191,7 +471,7 @@ export class Backend {
     const client = this.#newCacheClient();
     let transport: Transport;
     if (config.transport === 'stdio') {
-      const proc = spawnStdio(config, this.deps.stdioEnv);
+      const proc = this.#spawn(config);
       this.#process = proc;
       proc.onExit = (info) => this.#onProcessExit(proc, generation, info.code, info.signal);
       if (config.isolation === 'shared') {
@@ -218,7 +498,7 @@ export class Backend {
     const discover = client.getDiscoverResult();
     this.#prior = discover ? { kind: 'modern', discover } : { kind: 'legacy' };
     if (this.#era === 'modern') await this.#listenForChanges(client, catalog);
-    this.#onDidChangeCatalog.fire(this.#catalog);
+    this.#publishCatalog(catalog);
     if (config.transport === 'stdio' && config.isolation === 'per-client') {
       this.#lastStderr = this.#process?.stderr.toArray() ?? [];
       this.#cacheClient = undefined;
@@ -226,11 +506,10 @@ export class Backend {
       await client.close().catch(() => {});
       return;
     }
-    // A remote connection that drops outside a stop is an error the user should see.
+    // A connection that drops outside a stop is a failure: reconnect with backoff. (For stdio
+    // the process exit usually tells first, with the exit code.)
     client.onclose = () => {
-      if (generation === this.#generation && this.#state.status === 'running') {
-        this.#setState('error', 'connection to the backend closed');
-      }
+      if (generation === this.#generation) this.#failRunning('connection to the backend closed', 'closed the connection');
     };
   }
 
@@ -283,13 +562,17 @@ export class Backend {
   }
 
   #onProcessExit(proc: ProcessTransport, generation: number, code: number | null, signal: string | null): void {
-    if (generation !== this.#generation || proc !== this.#process) return;
+    const at = this.#clock.now();
+    const expected = generation !== this.#generation || proc !== this.#process;
+    this.#lifecycle({ kind: 'exit', code, signal, expected, ...(proc.pid !== undefined ? { pid: proc.pid } : {}) });
+    if (expected) return;
+    this.#lastExit = { code, signal, at };
     this.#lastStderr = proc.stderr.toArray();
-    if (this.#state.status !== 'running') return; // start() reports its own failure
+    const status = this.#state.status;
+    if (status !== 'running' && status !== 'degraded') return; // start() reports its own failure
     const how = signal ? `signal ${signal}` : `code ${code}`;
     const tail = proc.stderr.tail(3).filter((l) => l.trim() !== '');
-    this.#setState('error', `process exited with ${how}` + (tail.length > 0 ? ` (stderr: ${tail.join(' | ')})` : ''));
-    void this.#teardown();
+    this.#failRunning(`process exited with ${how}` + (tail.length > 0 ? ` (stderr: ${tail.join(' | ')})` : ''), `exited (${how})`);
   }
 
   async #teardown(): Promise<void> {
@@ -317,11 +600,24 @@ export class Backend {
     }
   }
 
-  #setState(status: BackendStatus, reason?: string): void {
-    this.#state = { status, since: Date.now(), ...(reason ? { reason } : {}) };
+  #setState(status: BackendStatus, reason?: string, nextRestartAt?: number): void {
+    this.#state = {
+      status,
+      since: this.#clock.now(),
+      restarts: this.#restarts,
+      ...(reason ? { reason } : {}),
+      ...(nextRestartAt !== undefined ? { nextRestartAt } : {}),
+      ...(this.#lastExit ? { lastExit: this.#lastExit } : {}),
+    };
     this.#onDidChangeState.fire(this.#state);
   }
+
+  #lifecycle(event: DistributiveOmit<BackendLifecycleEvent, 'server' | 'at'>): void {
+    this.#onDidLifecycle.fire({ ...event, server: this.name, at: this.#clock.now() } as BackendLifecycleEvent);
+  }
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 async function readCatalog(client: Client): Promise<Catalog> {
   const capabilities = client.getServerCapabilities() ?? {};

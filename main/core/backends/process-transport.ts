@@ -12,6 +12,12 @@ export interface SpawnSpec {
   windowsVerbatimArguments?: boolean;
 }
 
+/** Told about a child's process group, so something outside the gateway can kill it if the gateway dies. */
+export interface ProcessWatcher {
+  track(pid: number, command: string): void;
+  release(pid: number): void;
+}
+
 /** How a process ended. */
 export interface ExitInfo {
   code: number | null;
@@ -34,6 +40,8 @@ export class ProcessTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
   /** Called once when the process exits (before `onclose`, which waits for its pipes). */
   onExit?: (info: ExitInfo) => void;
+  /** Set before {@link start}: told the pid once spawned, and again once the group is gone. */
+  watcher?: ProcessWatcher;
 
   /** Last lines of stderr, plus stdout lines that were not JSON-RPC (prefixed `[stdout] `). */
   readonly stderr: RingBuffer<string>;
@@ -43,6 +51,7 @@ export class ProcessTransport implements Transport {
   #stdoutRest: Buffer = Buffer.alloc(0);
   #stderrRest = '';
   #closing = false;
+  #released = false;
 
   constructor(
     private readonly spec: SpawnSpec,
@@ -78,12 +87,21 @@ export class ProcessTransport implements Transport {
         reject(error);
         this.onerror?.(error);
       });
-      child.once('spawn', () => resolve());
+      child.once('spawn', () => {
+        if (child.pid !== undefined) this.watcher?.track(child.pid, this.spec.file);
+        resolve();
+      });
       child.once('exit', (code, signal) => {
         this.#exit = { code, signal };
+        // The leader died on its own: what it leaked in its group goes with it (a leaked child
+        // holding stdout open would also keep 'close' from ever firing).
+        if (!this.#closing) this.#signal('SIGKILL');
         this.onExit?.(this.#exit);
       });
-      child.once('close', () => this.onclose?.());
+      child.once('close', () => {
+        this.#release();
+        this.onclose?.();
+      });
       child.stdin?.on('error', (error) => this.onerror?.(error));
       child.stdout?.on('data', (chunk: Buffer) => this.#onStdout(chunk));
       child.stderr?.setEncoding('utf8');
@@ -119,6 +137,14 @@ export class ProcessTransport implements Transport {
     // Children that outlived the leader still get the group signal.
     this.#signal('SIGKILL');
     await this.#exited;
+  }
+
+  /** The group is gone (leader exited, pipes closed, group killed): nothing left to watch. */
+  #release(): void {
+    const pid = this.#child?.pid;
+    if (pid === undefined || this.#released) return;
+    this.#released = true;
+    this.watcher?.release(pid);
   }
 
   #signal(signal: NodeJS.Signals): void {

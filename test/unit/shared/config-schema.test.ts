@@ -366,3 +366,41 @@ describe('serverConfigSchema', () => {
     expect(serverConfigSchema.safeParse({ transport: 'sse', url: 'file:///x', headers: {}, enabled: true }).success).toBe(false);
   });
 });
+
+describe('supervision fields', () => {
+  it('accepts restart, maxRestarts, pingIntervalMs everywhere and startup, idleTimeoutMs on stdio', () => {
+    expect(configOf('s', { command: 'x', restart: 'never', maxRestarts: 0, pingIntervalMs: 0, startup: 'lazy', idleTimeoutMs: 5000 })).toMatchObject({
+      restart: 'never',
+      maxRestarts: 0,
+      pingIntervalMs: 0,
+      startup: 'lazy',
+      idleTimeoutMs: 5000,
+    });
+    expect(configOf('r', { url: 'http://127.0.0.1:1/mcp', restart: 'on-failure', maxRestarts: 3, pingIntervalMs: 1000 })).toMatchObject({
+      restart: 'on-failure',
+      maxRestarts: 3,
+      pingIntervalMs: 1000,
+    });
+  });
+
+  it('leaves them out when absent, so the defaults apply', () => {
+    const config = configOf('s', { command: 'x' });
+    for (const key of ['restart', 'maxRestarts', 'pingIntervalMs', 'startup', 'idleTimeoutMs']) expect(config).not.toHaveProperty(key);
+  });
+
+  it('reports bad values, one message each', () => {
+    expect(errorsOf('s', { command: 'x', restart: 'always', maxRestarts: -1, pingIntervalMs: 1.5, startup: 'later', idleTimeoutMs: 0 })).toEqual([
+      'server "s": "restart" must be "on-failure" or "never" (got "always")',
+      'server "s": "maxRestarts" must be a non-negative integer',
+      'server "s": "pingIntervalMs" must be a non-negative integer (milliseconds; 0 turns pings off)',
+      'server "s": "startup" must be "eager" or "lazy" (got "later")',
+      'server "s": "idleTimeoutMs" must be a positive integer (milliseconds)',
+    ]);
+    expect(errorsOf('r', { url: 'http://127.0.0.1:1/mcp', startup: 'lazy' })).toEqual(['server "r": "startup" applies only to stdio servers']);
+  });
+
+  it('the stored schema keeps them', () => {
+    const stored = { transport: 'stdio', command: 'x', args: [], env: {}, isolation: 'shared', enabled: true, restart: 'never', startup: 'lazy', idleTimeoutMs: 10 };
+    expect(serverConfigSchema.parse(stored)).toEqual(stored);
+  });
+});
