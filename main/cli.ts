@@ -139,6 +139,7 @@ async function serve(opts: ServeOptions): Promise<number> {
   const PATH = await resolveLoginShellPath({ fallback: process.env.PATH ?? '' });
   const gateway = new Gateway({
     registry,
+    dataDir: opts.dataDir,
     host: opts.host,
     port: opts.port,
     stdioEnv: { PATH },

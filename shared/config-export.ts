@@ -19,6 +19,8 @@ export function toMcpServersEntry(config: ServerConfig): Record<string, unknown>
     if (Object.keys(config.env).length > 0) entry['env'] = { ...config.env };
     if (config.cwd !== undefined) entry['cwd'] = config.cwd;
     if (config.isolation !== 'shared') entry['isolation'] = config.isolation;
+    if (config.startup !== undefined) entry['startup'] = config.startup;
+    if (config.idleTimeoutMs !== undefined) entry['idleTimeoutMs'] = config.idleTimeoutMs;
   } else {
     entry['type'] = config.transport;
     entry['url'] = config.url;
@@ -26,6 +28,9 @@ export function toMcpServersEntry(config: ServerConfig): Record<string, unknown>
     if (config.timeout !== undefined) entry['timeout'] = config.timeout;
     if (config.sseReadTimeout !== undefined) entry['sseReadTimeout'] = config.sseReadTimeout;
   }
+  if (config.restart !== undefined) entry['restart'] = config.restart;
+  if (config.maxRestarts !== undefined) entry['maxRestarts'] = config.maxRestarts;
+  if (config.pingIntervalMs !== undefined) entry['pingIntervalMs'] = config.pingIntervalMs;
   if (!config.enabled) entry['enabled'] = false;
   if (config.toolFilter !== undefined) {
     const filter: Record<string, string[]> = {};

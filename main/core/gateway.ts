@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import type { AddressInfo } from 'node:net';
 import type { Implementation } from '@modelcontextprotocol/server';
 import type { ServerConfig } from '../../shared/server-config.js';
-import type { Backend } from './backends/backend.js';
+import type { Backend, BackendState } from './backends/backend.js';
 import { BackendManager, sameRuntimeConfig, type BackendEvent } from './backends/backend-manager.js';
 import type { StdioEnvironment } from './backends/upstream.js';
 import { DisposableStore } from './base/disposable.js';
@@ -19,6 +19,8 @@ import { NameTable } from './routing/tool-names.js';
 
 export interface GatewayOptions {
   registry: Registry;
+  /** The data directory, for state beside the registry (lazy catalogs, backend pidfile). */
+  dataDir?: string;
   /** Address to listen on; 127.0.0.1 unless the user asked otherwise. */
   host: string;
   /** Port to listen on; 0 picks a free one. */
@@ -77,6 +79,8 @@ export class Gateway implements AdminControl {
       logger: logger.child('backend'),
       clientInfo: this.#info,
       ...(opts.startTimeoutMs ? { startTimeoutMs: opts.startTimeoutMs } : {}),
+      // Lazy servers' catalogs and the pidfile of running backends live beside the registry.
+      ...(opts.dataDir ? { stateDir: opts.dataDir } : {}),
     });
     this.#passthrough = new HttpPassthrough({
       maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -172,7 +176,7 @@ export class Gateway implements AdminControl {
     const config = this.opts.registry.get(name);
     if (!config) return undefined;
     const backend = this.#backends.get(name);
-    const state = backend?.state ?? { status: 'stopped', since: Date.now() };
+    const state: BackendState = backend?.state ?? { status: 'stopped', since: Date.now() };
     const tools = backend?.catalog?.tools ?? [];
     const allowed = tools.filter((t) => this.#isToolAllowed(name, t.name)).length;
     return {
@@ -186,6 +190,10 @@ export class Gateway implements AdminControl {
       ...(state.reason ? { reason: state.reason } : {}),
       ...(state.status === 'error' && state.reason ? { lastError: state.reason } : {}),
       ...(backend?.pid !== undefined ? { pid: backend.pid } : {}),
+      ...(state.restarts ? { restarts: state.restarts } : {}),
+      ...(state.nextRestartAt !== undefined ? { nextRestartAt: state.nextRestartAt } : {}),
+      ...(state.lastExit ? { lastExit: state.lastExit } : {}),
+      ...(backend?.isLazy ? { lazy: true, dormant: backend.isDormant } : {}),
       ...(backend?.protocolEra ? { protocolEra: backend.protocolEra } : {}),
       ...(backend
         ? { ways: { legacyClients: this.#endpoints.wayFor(backend, 'legacy'), modernClients: this.#endpoints.wayFor(backend, 'modern') } }
@@ -265,7 +273,8 @@ export class Gateway implements AdminControl {
     const { logger } = this.opts;
     if (event.kind === 'state') {
       logger.info('server state', { server: event.server, status: event.state.status, reason: event.state.reason });
-      if (event.state.status !== 'running') void this.#endpoints.dropBackend(event.server);
+      // A degraded or sleeping server keeps its sessions; only stop and error end them.
+      if (event.state.status === 'stopped' || event.state.status === 'error') void this.#endpoints.dropBackend(event.server);
     }
     const changed = this.#refreshNames();
     for (const kind of ['tools', 'prompts', 'resources'] as const) this.#endpoints.notifyListChanged(kind);
@@ -321,7 +330,7 @@ export class Gateway implements AdminControl {
     if (path === '/healthz') {
       const servers = this.listServers();
       const count = (status: string): number => servers.filter((s) => s.status === status).length;
-      return json(res, 200, { status: 'ok', servers: { total: servers.length, running: count('running'), error: count('error') } });
+      return json(res, 200, { status: 'ok', servers: { total: servers.length, running: count('running'), degraded: count('degraded'), error: count('error') } });
     }
     if (path === '/admin' || path.startsWith('/admin/')) {
       if (!this.#authorized(req, this.#adminHashes)) return this.#unauthorized(res);

@@ -50,6 +50,7 @@ export async function startGateway(
   await registry.importServers(parsed.servers);
   const gateway = new Gateway({
     registry,
+    dataDir,
     host: '127.0.0.1',
     port: 0,
     stdioEnv: { PATH: process.env.PATH ?? '' },

@@ -17,6 +17,13 @@ export interface ServerView {
   toolCount: number;
   /** Tools hidden by the tool filter. */
   filteredToolCount: number;
+  /** Automatic restarts so far, when the next is due (while waiting), and how the last run ended. */
+  restarts?: number;
+  nextRestartAt?: number;
+  lastExit?: { code: number | null; signal: string | null; at: number };
+  /** `startup: "lazy"`, and whether it is asleep now (starts on first use). */
+  lazy?: boolean;
+  dormant?: boolean;
   /** The protocol era the backend speaks, once started: `modern` (2026-07-28) or `legacy` (2025). */
   protocolEra?: 'modern' | 'legacy';
   /** How each era's clients reach it on its per-server endpoint: byte stream or MCP-level bridge. */
@@ -125,7 +132,11 @@ function redactConfig(entry: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-async function readJson(req: IncomingMessage, res: ServerResponse, maxBodyBytes: number): Promise<unknown> {
+/**
+ * Reads a JSON object body, or answers 413/400 itself and resolves to `undefined` (the caller
+ * then just returns).
+ */
+export async function readJson(req: IncomingMessage, res: ServerResponse, maxBodyBytes: number): Promise<unknown> {
   const raw = await readBody(req, maxBodyBytes);
   if (!raw.ok) return problem(res, raw.status, raw.message);
   const parsed = parseJsonRpcBody(raw.raw);

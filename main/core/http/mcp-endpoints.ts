@@ -102,13 +102,14 @@ export class McpEndpoints {
       sendJsonRpcError(res, 404, -32001, backend ? `server "${name}" is disabled` : `unknown server "${name}"`);
       return;
     }
-    const config = backend.config;
-    if (backend.state.status === 'stopped') {
-      sendJsonRpcError(res, 503, -32001, `server "${name}" is stopped`);
-      return;
-    }
     if (!principal.canUseServer(name)) {
       sendJsonRpcError(res, 403, -32001, `token "${principal.name}" may not use server "${name}"`);
+      return;
+    }
+    const config = backend.config;
+    // A lazy server is stopped until its first use, which this may be.
+    if (backend.state.status === 'stopped' && !backend.isLazy) {
+      sendJsonRpcError(res, 503, -32001, `server "${name}" is stopped`);
       return;
     }
     const scope: SessionScope = { way: 'server', server: name, principal };
@@ -294,6 +295,7 @@ export class McpEndpoints {
       server: backend.name,
       isToolAllowed: (tool) => this.deps.isToolAllowed(backend.name, tool) && principal.isToolAllowed(backend.name, tool),
       onError: (error) => this.deps.logger.debug('bridge error', { server: backend.name, error: error.message }),
+      describeLostRequest: (method) => backend.describeLostRequest(method),
     });
     const bridgedClose = front.onclose;
     front.onclose = () => {
@@ -333,7 +335,7 @@ export class McpEndpoints {
   }
 
   #isRunning(backend: Backend, res: ServerResponse): boolean {
-    if (backend.state.status === 'running') return true;
+    if (backend.isRoutable || backend.isLazy) return true;
     const why = backend.state.reason ? `: ${backend.state.reason}` : '';
     sendJsonRpcError(res, 503, -32001, `server "${backend.name}" is ${backend.state.status}${why}`);
     return false;

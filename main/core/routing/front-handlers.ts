@@ -1,4 +1,4 @@
-import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
+import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import type { Server, ServerContext } from '@modelcontextprotocol/server';
 import type { Backend } from '../backends/backend.js';
 import { filteredToolResult } from './tool-filter.js';
@@ -85,8 +85,12 @@ export function splitProgressToken(params: Record<string, unknown>): {
 }
 
 /** Keeps a backend's JSON-RPC error as it is; anything else becomes an internal error naming the server. */
-export function toProtocolError(server: string, error: unknown): ProtocolError {
+export function toProtocolError(server: string, error: unknown, lost?: () => string): ProtocolError {
   if (error instanceof ProtocolError) return error;
+  // The backend went away mid-request: say which server and what happened to it.
+  if (lost && error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed) {
+    return new ProtocolError(ProtocolErrorCode.InternalError, lost());
+  }
   const message = error instanceof Error ? error.message : String(error);
   return new ProtocolError(ProtocolErrorCode.InternalError, `server "${server}": ${message}`);
 }

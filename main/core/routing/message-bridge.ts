@@ -6,6 +6,8 @@ export interface BridgeOptions {
   server: string;
   isToolAllowed(tool: string): boolean;
   onError?(error: Error): void;
+  /** The error text for a request the backend will never answer (it died): names the server and what happened. */
+  describeLostRequest?(method: string): string;
 }
 
 /**
@@ -20,6 +22,7 @@ export interface BridgeOptions {
  */
 export async function bridgeTransports(front: Transport, upstream: Transport, opts: BridgeOptions): Promise<void> {
   const inFlight: RequestId[] = [];
+  const methods = new Map<RequestId, string>();
   const toolListIds = new Set<RequestId>();
   const initializeIds = new Set<RequestId>();
   const progressOwners = new Map<string | number, RequestId>();
@@ -50,6 +53,7 @@ export async function bridgeTransports(front: Transport, upstream: Transport, op
       const token = (message.params?._meta as { progressToken?: string | number } | undefined)?.progressToken;
       if (token !== undefined) progressOwners.set(token, message.id);
       inFlight.push(message.id);
+      methods.set(message.id, message.method);
     } else if ('method' in message && message.method === 'notifications/cancelled') {
       forget((message.params as { requestId?: RequestId } | undefined)?.requestId);
     }
@@ -93,11 +97,20 @@ export async function bridgeTransports(front: Transport, upstream: Transport, op
     if (at !== -1) inFlight.splice(at, 1);
     toolListIds.delete(id);
     initializeIds.delete(id);
+    methods.delete(id);
     for (const [token, owner] of progressOwners) if (owner === id) progressOwners.delete(token);
   }
 
   front.onclose = closeBoth;
-  upstream.onclose = closeBoth;
+  // Requests the backend will never answer get an error now, not a stream that just ends.
+  upstream.onclose = () => {
+    const lost = inFlight.splice(0).map((id) => {
+      const method = methods.get(id) ?? 'a request';
+      const text = opts.describeLostRequest?.(method) ?? `server "${opts.server}" closed the connection while handling ${method}`;
+      return front.send({ jsonrpc: '2.0', id, error: { code: -32603, message: text } }, { relatedRequestId: id }).catch(() => {});
+    });
+    void Promise.allSettled(lost).then(closeBoth);
+  };
   front.onerror = fail;
   upstream.onerror = fail;
   await upstream.start();

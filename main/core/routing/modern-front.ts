@@ -154,7 +154,7 @@ export class ModernFront {
     }
     const outcome = await call.next(ctx.mcpReq.signal);
     if (outcome.kind === 'done') return outcome.result as never;
-    if (outcome.kind === 'failed') throw toProtocolError(backend.name, outcome.error);
+    if (outcome.kind === 'failed') throw toProtocolError(backend.name, outcome.error, () => backend.describeLostRequest(method));
     return this.#park(call, outcome.asks) as never;
   }
 

@@ -42,7 +42,7 @@ export function aggregateView(deps: AggregateViewDeps): RouteView {
 export function singleServerView(backend: Backend, isToolAllowed: (tool: string) => boolean): RouteView {
   const own = (name: string) => ({ server: backend.name, name });
   return {
-    backends: () => (backend.state.status === 'running' ? [backend] : []),
+    backends: () => (backend.isRoutable ? [backend] : []),
     exposedTool: (_server, tool) => tool,
     exposedPrompt: (_server, prompt) => prompt,
     resolveTool: own,
