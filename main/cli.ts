@@ -8,13 +8,29 @@ import { Registry } from './core/config/registry.js';
 import { resolveLoginShellPath } from './core/backends/shell-path.js';
 import { Gateway } from './core/gateway.js';
 import { LOOPBACK_HOSTNAMES } from './core/http/request-guard.js';
+import { ApprovalStore } from './core/security/approvals.js';
+import { openHeadlessSecretStore, type HeadlessSecrets } from './core/security/headless-secrets.js';
+import { extractSecrets } from './core/security/import-secrets.js';
+import { secretRef } from './core/security/secret-refs.js';
+import { TokenStore } from './core/security/token-store.js';
 import { packageVersion } from './core/version.js';
+import { runApproveCommand } from './cli/approve-command.js';
+import { runSecretsCommand, type CommandIo } from './cli/secrets-command.js';
+import { runTokensCommand } from './cli/tokens-command.js';
+import { runAuditCommand } from './cli/audit-command.js';
+import { AuditStore, auditDir } from './core/audit/audit-store.js';
+import { createRedactor } from './core/audit/redact.js';
 
 const USAGE = `Usage: gatehouse serve [options]
+       gatehouse tokens list | create NAME [--servers a,b] [--admin] | revoke ID
+       gatehouse secrets set NAME | list | delete NAME     (set reads the value from stdin)
+       gatehouse approve SERVER | --list
+       gatehouse audit export [filters] [--format jsonl|csv] | tail | verify   (gatehouse audit --help)
+       (each command also takes --data-dir DIR and --help)
 
 Runs the Gatehouse MCP gateway without the desktop app.
 
-Options:
+Options of serve:
   --config FILE     import the mcpServers JSON in FILE into the registry, then serve
                     (servers named in FILE replace registry entries of the same name)
   --host ADDRESS    address to listen on (default 127.0.0.1)
@@ -26,13 +42,24 @@ Options:
   -h, --help        show this help
   -v, --version     print the version
 
+The first serve creates an admin token and prints it once. Client tokens come from
+"gatehouse tokens create"; without any, the MCP endpoints are open to local processes.
+
 Environment:
-  GATEHOUSE_TOKEN        token clients must send (Authorization: Bearer ... or X-API-Key)
-  GATEHOUSE_ADMIN_TOKEN  token the /admin API requires
-  GATEHOUSE_DATA_DIR     default for --data-dir`;
+  GATEHOUSE_TOKEN        an extra full-access client token (Authorization: Bearer ... or X-API-Key)
+  GATEHOUSE_ADMIN_TOKEN  an extra admin token for the /admin API
+  GATEHOUSE_DATA_DIR     default for --data-dir
+  GATEHOUSE_KEYRING      "none": keep the secrets key in a file, never the OS keyring`;
 
 /** Entry point of the `gatehouse` command; returns the process exit code. */
 async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const command = argv[0];
+  if (command === 'tokens' || command === 'secrets' || command === 'approve') return runSecurityCommand(command, argv.slice(1), env);
+  if (command === 'audit') {
+    const controller = new AbortController();
+    process.once('SIGINT', () => controller.abort());
+    return runAuditCommand(argv.slice(1), { stdout: process.stdout, stderr: process.stderr, env, signal: controller.signal }, defaultDataDir(process.platform, env));
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -77,15 +104,6 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
     return 2;
   }
   const host = values.host!;
-  const clientToken = env.GATEHOUSE_TOKEN || undefined;
-  const adminToken = env.GATEHOUSE_ADMIN_TOKEN || undefined;
-  // Off loopback, an open admin API would let anyone on the network run commands.
-  if (!isLoopback(host) && (!clientToken || !adminToken)) {
-    process.stderr.write(
-      `gatehouse: refusing to listen on ${host} without tokens: set both GATEHOUSE_TOKEN and GATEHOUSE_ADMIN_TOKEN\n`,
-    );
-    return 2;
-  }
   const allowedHosts = [...(values['allow-host'] ?? [])];
   if (!isLoopback(host) && !isWildcard(host)) allowedHosts.push(host.includes(':') ? `[${host}]` : host);
   return serve({
@@ -94,8 +112,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
     port,
     dataDir: values['data-dir'] ?? defaultDataDir(),
     level,
-    clientToken,
-    adminToken,
+    env,
     allowedHosts,
   });
 }
@@ -106,8 +123,7 @@ interface ServeOptions {
   port: number;
   dataDir: string;
   level: LogLevel;
-  clientToken: string | undefined;
-  adminToken: string | undefined;
+  env: NodeJS.ProcessEnv;
   allowedHosts: string[];
 }
 
@@ -130,12 +146,53 @@ async function serve(opts: ServeOptions): Promise<number> {
       return 1;
     }
   }
+  const tokens = await TokenStore.open(opts.dataDir, { env: opts.env, logger: logger.child('tokens') });
+  // Off loopback, anyone on the network could use every server (and the admin API, which can
+  // start any command, is protected by the admin token created below).
+  if (!isLoopback(opts.host) && !tokens.hasToken('client')) {
+    process.stderr.write(
+      `gatehouse: refusing to listen on ${opts.host} without a client token: create one with "gatehouse tokens create NAME" or set GATEHOUSE_TOKEN\n`,
+    );
+    await tokens.close();
+    return 2;
+  }
+  let secrets: HeadlessSecrets;
+  try {
+    secrets = await openHeadlessSecretStore({ dataDir: opts.dataDir, ...(opts.env.GATEHOUSE_KEYRING === 'none' ? { keyring: 'none' as const } : {}) });
+  } catch (error) {
+    process.stderr.write(`gatehouse: cannot open the secret store: ${errorMessage(error)}\n`);
+    await tokens.close();
+    return 1;
+  }
+  // Said at every start: the key to the secrets sits in a plain file.
+  if (secrets.warning) process.stderr.write(`gatehouse: warning: ${secrets.warning}\n`);
+  const approvals = await ApprovalStore.open(opts.dataDir);
+  for (const warning of approvals.warnings) process.stderr.write(`gatehouse: warning: ${warning}\n`);
   const registry = await Registry.open(opts.dataDir, { logger: logger.child('registry') });
   for (const warning of registry.warnings) process.stderr.write(`gatehouse: warning: ${warning}\n`);
   if (imported?.ok) {
-    const { added, updated } = await registry.importServers(imported.servers);
+    // Credentials go to the secret store before the registry is written: it keeps references only.
+    const { servers, moved } = await extractSecrets(imported.servers, secrets.store);
+    const { added, updated } = await registry.importServers(servers);
     logger.info('config imported', { file: opts.configFile, added, updated });
+    if (moved.length > 0) {
+      process.stdout.write(`Moved ${moved.length} credential${moved.length === 1 ? '' : 's'} from ${opts.configFile} into the secret store:\n`);
+      for (const m of moved) process.stdout.write(`  ${m.server}: ${m.field} -> ${secretRef(m.secret)}${m.replaced ? ' (replaced the stored value)' : ''}\n`);
+      process.stdout.write(`  (the file itself is unchanged: remove the credentials from it)\n`);
+    }
+    // The servers of the file the user passed count as approved, as written.
+    for (const [name, config] of Object.entries(servers)) await approvals.approve(name, config, 'config-file');
   }
+  const newAdminToken = await tokens.ensureAdminToken();
+  let tokensInUse = (): Iterable<string> => [];
+  // Every message and backend event goes on the audit timeline; secret values never do.
+  const audit = await AuditStore.open({
+    dir: auditDir(opts.dataDir),
+    logger: logger.child('audit'),
+    // Client tokens are stored hashed: the ones presented since start come from the gateway.
+    redactor: createRedactor({ secretValues: () => secrets.store.values(), clientTokens: () => tokensInUse() }),
+  });
+  for (const warning of audit.warnings) process.stderr.write(`gatehouse: warning: ${warning}\n`);
   const PATH = await resolveLoginShellPath({ fallback: process.env.PATH ?? '' });
   const gateway = new Gateway({
     registry,
@@ -146,9 +203,19 @@ async function serve(opts: ServeOptions): Promise<number> {
     logger,
     version: await packageVersion(),
     allowedHosts: opts.allowedHosts,
-    ...(opts.clientToken ? { clientToken: opts.clientToken } : {}),
-    ...(opts.adminToken ? { adminToken: opts.adminToken } : {}),
+    tokens,
+    secrets: secrets.store,
+    approvals,
+    audit,
   });
+  tokensInUse = () => gateway.clientTokensInUse();
+  const closeStores = async (): Promise<void> => {
+    await audit.close();
+    registry.dispose();
+    approvals.dispose();
+    secrets.store.dispose();
+    await tokens.close();
+  };
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -156,7 +223,7 @@ async function serve(opts: ServeOptions): Promise<number> {
     stopping = true;
     process.stderr.write(`gatehouse: ${signal}, stopping servers...\n`);
     await gateway.stop();
-    registry.dispose();
+    await closeStores();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
@@ -170,6 +237,7 @@ async function serve(opts: ServeOptions): Promise<number> {
     const why = code === 'EADDRINUSE' ? `port ${opts.port} is already in use (try --port 0 or another port)` : errorMessage(error);
     process.stderr.write(`gatehouse: cannot listen on ${opts.host}:${opts.port}: ${why}\n`);
     await gateway.stop();
+    await closeStores();
     return 1;
   }
   if (isWildcard(opts.host) && opts.allowedHosts.length === 0) {
@@ -182,18 +250,53 @@ async function serve(opts: ServeOptions): Promise<number> {
     `  admin API:  ${url}/admin/servers   health: ${url}/healthz`,
     `  data dir:   ${opts.dataDir}`,
   ];
-  if (!opts.clientToken) out.push('  warning: GATEHOUSE_TOKEN is not set, so any local process can use the MCP endpoints');
-  if (!opts.adminToken) out.push('  warning: GATEHOUSE_ADMIN_TOKEN is not set, so any local process can use the admin API');
+  if (!tokens.hasToken('client')) {
+    out.push('  warning: no client token exists, so any local process can use the MCP endpoints (create one: gatehouse tokens create NAME)');
+  }
+  // Like a notebook server's login URL: the only time this secret is ever shown.
+  if (newAdminToken) out.push(`Admin token (shown once, copy it now): ${newAdminToken}`);
   const servers = gateway.listServers();
   out.push(servers.length === 0 ? 'No servers configured (add some with --config FILE or the admin API).' : 'Servers:');
   for (const s of servers) {
     const detail = s.status === 'running' ? `${s.toolCount} tools` : (s.reason ?? '');
     out.push(`  ${s.name.padEnd(20)} ${s.transport.padEnd(16)} ${s.status.padEnd(8)} ${detail}`);
+    if (s.approval === 'pending' || s.approval === 'changed') out.push(`  ${''.padEnd(20)} approve it with: gatehouse approve ${s.name}`);
   }
   process.stdout.write(out.join('\n') + '\n');
   return new Promise<number>(() => {
     // Runs until a signal stops it.
   });
+}
+
+/** `gatehouse tokens|secrets|approve ...`: each takes `--data-dir DIR` besides its own options. */
+async function runSecurityCommand(command: 'tokens' | 'secrets' | 'approve', argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let dataDir = defaultDataDir(process.platform, env);
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--data-dir' && i + 1 < argv.length) dataDir = argv[++i]!;
+    else if (arg.startsWith('--data-dir=')) dataDir = arg.slice('--data-dir='.length);
+    else rest.push(arg);
+  }
+  const io: CommandIo = {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    readStdin: async () => {
+      let text = '';
+      for await (const chunk of process.stdin) text += String(chunk);
+      return text;
+    },
+    stdinIsTty: process.stdin.isTTY === true,
+  };
+  if (command === 'tokens') return runTokensCommand(rest, io, dataDir);
+  if (command === 'secrets') return runSecretsCommand(rest, io, dataDir, env.GATEHOUSE_KEYRING === 'none' ? { keyring: 'none' } : {});
+  const registry = await Registry.open(dataDir);
+  try {
+    const PATH = await resolveLoginShellPath({ fallback: process.env.PATH ?? '' });
+    return await runApproveCommand(rest, io, dataDir, registry, { PATH });
+  } finally {
+    registry.dispose();
+  }
 }
 
 function isWildcard(host: string): boolean {

@@ -89,7 +89,7 @@ export async function runApproveCommand(
     return 0;
   }
   await approvals.approve(server, config, 'cli');
-  io.stdout(`Approved. If gatehouse serve is running, start "${server}" with the admin API (POST /admin/servers/${server}/start) or restart serve.\n`);
+  io.stdout(`Approved. A running gatehouse serve starts "${server}" within a few seconds.\n`);
   return 0;
 }
 

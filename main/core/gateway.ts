@@ -2,23 +2,43 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import type { AddressInfo } from 'node:net';
 import type { Implementation } from '@modelcontextprotocol/server';
 import type { ServerConfig } from '../../shared/server-config.js';
-import type { Backend, BackendState } from './backends/backend.js';
+import type { AuditRecordInput } from './audit/audit-event.js';
+import type { Backend, BackendLifecycleEvent, BackendState } from './backends/backend.js';
 import { BackendManager, sameRuntimeConfig, type BackendEvent } from './backends/backend-manager.js';
 import type { StdioEnvironment } from './backends/upstream.js';
 import { DisposableStore } from './base/disposable.js';
 import { errorMessage, type Logger } from './base/logger.js';
 import type { Registry } from './config/registry.js';
 import { handleAdmin, json, problem, type AdminControl, type ServerView, type ToolView } from './http/admin-api.js';
+import { handleAuditRequest, type AuditSource } from './http/audit-api.js';
 import { sendJsonRpcError } from './http/body.js';
 import { McpEndpoints } from './http/mcp-endpoints.js';
 import { HttpPassthrough, type PassthroughBackend } from './http/passthrough.js';
-import { hashToken, isHostAllowed, isOriginAllowed, LOOPBACK_HOSTNAMES, presentedToken, tokenMatches } from './http/request-guard.js';
+import {
+  checkRequest,
+  presentedToken,
+  sendForbidden,
+  sendTooManyRequests,
+  sendUnauthorized,
+  type GuardPolicy,
+  type RequestArea,
+} from './http/request-guard.js';
+import { handleSecurityAdminRequest, type SecurityAdminDeps } from './http/token-api.js';
+import { canUseServer, tokenToolPredicate } from './security/acl.js';
+import { describeLaunch, type ApprovalStatus, type ApprovalStore } from './security/approvals.js';
+import { applyHttpLimits, resolveLimits, type GatewayLimits } from './security/limits.js';
+import { RateLimiter } from './security/rate-limit.js';
+import { findSecretRefs, resolveSecretRefs } from './security/secret-refs.js';
+import type { SecretStore } from './security/secret-store.js';
+import { TokenStore, type TokenInfo } from './security/token-store.js';
 import { aggregateView, ANONYMOUS, type Principal } from './routing/route-view.js';
 import { compileToolFilter, type ToolPredicate } from './routing/tool-filter.js';
 import { NameTable } from './routing/tool-names.js';
 
 export interface GatewayOptions {
   registry: Registry;
+  /** The audit timeline: every message and backend lifecycle event is recorded there. */
+  audit?: AuditSource & { record(event: AuditRecordInput): unknown };
   /** The data directory, for state beside the registry (lazy catalogs, backend pidfile). */
   dataDir?: string;
   /** Address to listen on; 127.0.0.1 unless the user asked otherwise. */
@@ -28,23 +48,38 @@ export interface GatewayOptions {
   stdioEnv: StdioEnvironment;
   logger: Logger;
   version: string;
-  /** Token clients must present on the MCP endpoints; none means those endpoints are open. */
+  /**
+   * Client and admin tokens. While no client token exists the MCP endpoints are open (loopback
+   * only, as `serve` enforces); while no admin token exists the admin API is. Without a store, an
+   * in-memory one holds {@link clientToken} and {@link adminToken}.
+   */
+  tokens?: TokenStore;
+  /** Full-access client token (as `GATEHOUSE_TOKEN`); used only when {@link tokens} is absent. */
   clientToken?: string;
-  /** Token the admin API requires; none means the admin API is open. */
+  /** Admin token (as `GATEHOUSE_ADMIN_TOKEN`); used only when {@link tokens} is absent. */
   adminToken?: string;
-  /** Extra Host names accepted besides localhost, 127.0.0.1 and [::1]. */
+  /** Where `${secret:NAME}` references are resolved at launch; without it every reference is missing. */
+  secrets?: SecretStore;
+  /**
+   * Launch approvals of stdio servers. With it, a stdio server whose launch spec was not
+   * approved stays `stopped` ("waiting for approval: ...") until it is; without it, all start.
+   */
+  approvals?: ApprovalStore;
+  /** Extra Host names accepted besides localhost, 127.0.0.1 and [::1] on the gateway's port. */
   allowedHosts?: string[];
-  /** Origins allowed to call the gateway from a browser (none by default). */
+  /** Origins allowed to call the gateway from a browser (none by default; /admin also allows its own). */
   allowedOrigins?: string[];
+  /** Overrides of {@link GatewayLimits} (body size, sessions, rate, timeouts). */
+  limits?: Partial<GatewayLimits>;
+  /** Same as `limits.maxBodyBytes`. */
   maxBodyBytes?: number;
+  /** Same as `limits.sessionIdleMs`. */
   sessionIdleMs?: number;
   startTimeoutMs?: number;
 }
 
-const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
-
-/** GATEHOUSE_TOKEN: full access. */
-const ENV_PRINCIPAL: Principal = { ...ANONYMOUS, id: 'env', name: 'GATEHOUSE_TOKEN' };
+/** How often the gateway re-reads tokens and approvals written by another process (the CLI). */
+const SECURITY_POLL_MS = 2_000;
 
 /**
  * The gateway: one HTTP listener in front of every configured MCP server. It owns the
@@ -58,9 +93,15 @@ export class Gateway implements AdminControl {
   readonly #toolNames: NameTable;
   readonly #promptNames: NameTable;
   readonly #filters = new Map<string, ToolPredicate>();
-  readonly #clientHashes: Buffer[];
-  readonly #adminHashes: Buffer[];
+  readonly #tokens: TokenStore;
+  readonly #limits: GatewayLimits;
+  readonly #rate: RateLimiter;
+  /** Set once a client token has existed: revoking the last one must not open the gateway. */
+  #clientAuthRequired = false;
+  #adminAuthRequired = false;
+  #port = 0;
   readonly #disposables = new DisposableStore();
+  readonly #tokensInUse = new Set<string>();
   readonly #info: Implementation;
   #http?: HttpServer;
   #url?: string;
@@ -72,21 +113,31 @@ export class Gateway implements AdminControl {
     const maxLength = opts.registry.settings().toolNameMaxLength;
     this.#toolNames = new NameTable({ maxLength });
     this.#promptNames = new NameTable({ maxLength });
-    this.#clientHashes = opts.clientToken ? [hashToken(opts.clientToken)] : [];
-    this.#adminHashes = opts.adminToken ? [hashToken(opts.adminToken)] : [];
+    this.#tokens =
+      opts.tokens ?? TokenStore.inMemory({ env: { GATEHOUSE_TOKEN: opts.clientToken, GATEHOUSE_ADMIN_TOKEN: opts.adminToken } });
+    this.#limits = resolveLimits({
+      ...opts.limits,
+      ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}),
+      ...(opts.sessionIdleMs !== undefined ? { sessionIdleMs: opts.sessionIdleMs } : {}),
+    });
+    this.#rate = new RateLimiter({ ratePerSecond: this.#limits.ratePerSecond, burst: this.#limits.rateBurst });
+    const secrets = opts.secrets ?? { get: () => Promise.resolve(undefined) };
     this.#backends = new BackendManager({
       stdioEnv: opts.stdioEnv,
       logger: logger.child('backend'),
       clientInfo: this.#info,
+      resolveSecrets: (server, config) => resolveSecretRefs(config, secrets, server),
+      launchGate: (server, config) => this.#launchGate(server, config),
       ...(opts.startTimeoutMs ? { startTimeoutMs: opts.startTimeoutMs } : {}),
       // Lazy servers' catalogs and the pidfile of running backends live beside the registry.
       ...(opts.dataDir ? { stateDir: opts.dataDir } : {}),
     });
     this.#passthrough = new HttpPassthrough({
-      maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      maxBodyBytes: this.#limits.maxBodyBytes,
       log: (level, msg, fields) => logger[level](msg, fields),
     });
     this.#endpoints = new McpEndpoints({
+      audit: (event) => this.#audit(event),
       backends: this.#backends,
       aggregateView: aggregateView({
         runningBackends: () => this.#backends.running(),
@@ -98,8 +149,9 @@ export class Gateway implements AdminControl {
       passthrough: this.#passthrough,
       passthroughTarget: (backend) => this.#passthroughTarget(backend),
       isToolAllowed: (server, tool) => this.#isToolAllowed(server, tool),
-      maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-      sessionIdleMs: opts.sessionIdleMs ?? 30 * 60_000,
+      maxBodyBytes: this.#limits.maxBodyBytes,
+      sessionIdleMs: this.#limits.sessionIdleMs,
+      maxSessions: this.#limits.maxSessions,
       logger: logger.child('endpoints'),
     });
   }
@@ -112,11 +164,13 @@ export class Gateway implements AdminControl {
   /** Starts the listener, then every enabled server; resolves when all starts have settled. */
   async start(): Promise<{ url: string }> {
     this.#disposables.add(this.#backends.onDidChange((event) => this.#onBackendEvent(event)));
+    this.#disposables.add(this.#backends.onDidLifecycle((event) => this.#audit(lifecycleAuditEvent(event))));
     this.#disposables.add(
       this.opts.registry.onDidChange((change) => {
         for (const name of [...change.added, ...change.updated, ...change.removed]) this.#filters.delete(name);
       }),
     );
+    this.#watchSecurity();
     const http = createServer((req, res) => {
       this.#route(req, res).catch((error: unknown) => {
         this.opts.logger.error('request failed', { url: req.url, error: errorMessage(error) });
@@ -125,6 +179,7 @@ export class Gateway implements AdminControl {
       });
     });
     this.#http = http;
+    applyHttpLimits(http, this.#limits);
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(this.opts.port, this.opts.host, () => {
@@ -134,6 +189,7 @@ export class Gateway implements AdminControl {
     });
     const address = http.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    this.#port = address.port;
     this.#url = `http://${host}:${address.port}`;
     await this.#backends.apply(this.opts.registry.list());
     return { url: this.#url };
@@ -195,6 +251,7 @@ export class Gateway implements AdminControl {
       ...(state.lastExit ? { lastExit: state.lastExit } : {}),
       ...(backend?.isLazy ? { lazy: true, dormant: backend.isDormant } : {}),
       ...(backend?.protocolEra ? { protocolEra: backend.protocolEra } : {}),
+      ...this.#approvalField(name, config),
       ...(backend
         ? { ways: { legacyClients: this.#endpoints.wayFor(backend, 'legacy'), modernClients: this.#endpoints.wayFor(backend, 'modern') } }
         : {}),
@@ -230,6 +287,8 @@ export class Gateway implements AdminControl {
     if (!(await this.opts.registry.remove(name))) return false;
     await this.#endpoints.dropBackend(name);
     await this.#backends.apply(this.opts.registry.list());
+    // A server added again later under this name must be approved again.
+    await this.opts.approvals?.forget(name);
     return true;
   }
 
@@ -306,11 +365,18 @@ export class Gateway implements AdminControl {
   #passthroughTarget(backend: Backend): PassthroughBackend {
     const config = backend.config;
     if (config.transport === 'stdio') throw new Error(`server "${backend.name}" is not a remote server`);
+    // The headers with their secrets filled in, as resolved for the backend's current run.
+    const resolved = backend.resolvedConfig;
+    let headers = config.headers;
+    if (resolved && resolved.transport !== 'stdio') headers = resolved.headers;
+    else if (findSecretRefs(config).length > 0) {
+      throw new Error(backend.state.reason ?? `server "${backend.name}": its secret references are not resolved yet (it has not started)`);
+    }
     return {
       name: backend.name,
       url: config.url,
       transport: config.transport,
-      headers: config.headers,
+      headers,
       ...(config.timeout !== undefined ? { timeout: config.timeout } : {}),
       ...(config.sseReadTimeout !== undefined ? { sseReadTimeout: config.sseReadTimeout } : {}),
       isToolAllowed: (tool) => this.#isToolAllowed(backend.name, tool),
@@ -320,26 +386,29 @@ export class Gateway implements AdminControl {
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     const path = url.pathname;
-    const allowedHosts = [...LOOPBACK_HOSTNAMES, ...(this.opts.allowedHosts ?? []).map((h) => h.toLowerCase())];
-    if (!isHostAllowed(req.headers.host, allowedHosts)) {
-      return problem(res, 403, `Host "${req.headers.host ?? ''}" is not allowed (DNS rebinding protection)`);
-    }
-    if (!isOriginAllowed(req.headers.origin, this.opts.allowedOrigins ?? [])) {
-      return problem(res, 403, `Origin "${req.headers.origin}" is not allowed`);
+    const isAdminPath = path === '/admin' || path.startsWith('/admin/') || path === '/metrics';
+    const isMcpPath = path === '/mcp' || path === '/sse' || path === '/messages' || path.startsWith('/servers/');
+    const area: RequestArea = isAdminPath ? 'admin' : isMcpPath ? 'mcp' : 'public';
+    const verdict = checkRequest(req, area, this.#guardPolicy());
+    if (!verdict.ok) {
+      req.resume();
+      return sendForbidden(res, verdict.message);
     }
     if (path === '/healthz') {
       const servers = this.listServers();
       const count = (status: string): number => servers.filter((s) => s.status === status).length;
       return json(res, 200, { status: 'ok', servers: { total: servers.length, running: count('running'), degraded: count('degraded'), error: count('error') } });
     }
-    if (path === '/admin' || path.startsWith('/admin/')) {
-      if (!this.#authorized(req, this.#adminHashes)) return this.#unauthorized(res);
-      return handleAdmin(req, res, path, this, this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+    if (isAdminPath) {
+      if (!this.#isAdmin(req, res)) return;
+      if (await handleSecurityAdminRequest(req, res, url, this.#securityAdminDeps())) return;
+      if (this.opts.audit && (await handleAuditRequest(req, res, url, this.opts.audit))) return;
+      if (path === '/metrics') return problem(res, 404, 'metrics come from the audit, which is off');
+      return handleAdmin(req, res, path, this, this.#limits.maxBodyBytes);
     }
-    const isMcpPath = path === '/mcp' || path === '/sse' || path === '/messages' || path.startsWith('/servers/');
     if (!isMcpPath) return problem(res, 404, `nothing at ${path} (endpoints: /mcp, /sse, /servers/<name>/mcp, /servers/<name>/sse, /admin, /healthz)`);
-    const principal = this.#principal(req);
-    if (!principal) return this.#unauthorized(res);
+    const principal = this.#clientPrincipal(req, res);
+    if (!principal) return;
     if (path === '/mcp') return this.#endpoints.aggregateStreamable(req, res, principal);
     if (path === '/sse' && req.method === 'GET') return this.#endpoints.aggregateSse(req, res, principal);
     if (path === '/messages' && req.method === 'POST') return this.#endpoints.sseMessage(req, res, { way: 'aggregate', principal });
@@ -353,19 +422,187 @@ export class Gateway implements AdminControl {
     return problem(res, 405, `${req.method} is not allowed on ${path}`);
   }
 
-  /** Who a client request comes from, or undefined when its token is missing or unknown. */
-  #principal(req: IncomingMessage): Principal | undefined {
-    if (this.#clientHashes.length === 0) return ANONYMOUS;
-    return tokenMatches(presentedToken(req), this.#clientHashes) ? ENV_PRINCIPAL : undefined;
+  /** Client tokens presented (and valid) since start, for the audit's redaction; memory only. */
+  clientTokensInUse(): Iterable<string> {
+    return this.#tokensInUse;
   }
 
-  #authorized(req: IncomingMessage, hashes: Buffer[]): boolean {
-    return hashes.length === 0 || tokenMatches(presentedToken(req), hashes);
+  /** Records an audit event; the audit never fails a request. */
+  #audit(event: AuditRecordInput): void {
+    const audit = this.opts.audit;
+    if (!audit) return;
+    try {
+      audit.record(event);
+    } catch (error) {
+      this.opts.logger.warn('audit record failed', { error: errorMessage(error) });
+    }
   }
 
-  #unauthorized(res: ServerResponse): void {
-    // No resource_metadata: advertising OAuth makes clients drop their static token.
-    res.setHeader('www-authenticate', 'Bearer');
-    problem(res, 401, 'missing or invalid token (send Authorization: Bearer <token> or X-API-Key)');
+  // --- security --------------------------------------------------------------------------------
+
+  /** Host and Origin rules, with the port actually bound. */
+  #guardPolicy(): GuardPolicy {
+    const origins = this.opts.allowedOrigins ?? [];
+    return { port: this.#port, allowedHosts: this.opts.allowedHosts ?? [], mcpOrigins: origins, adminOrigins: origins };
+  }
+
+  /**
+   * Who a client request comes from, or `undefined` once a refusal was sent: 401 for a missing
+   * or unknown token, 403 for an admin token, 429 over the token's rate. While no client token
+   * has ever existed in this process, everyone is {@link ANONYMOUS} (open on loopback).
+   */
+  #clientPrincipal(req: IncomingMessage, res: ServerResponse): Principal | undefined {
+    this.#clientAuthRequired ||= this.#tokens.hasToken('client');
+    if (!this.#clientAuthRequired) return ANONYMOUS;
+    const presented = presentedToken(req);
+    const token = this.#tokens.authenticate(presented);
+    if (!token) {
+      req.resume();
+      sendUnauthorized(res);
+      return undefined;
+    }
+    // Only hashes are stored; the tokens seen in use are kept in memory so the audit can redact them.
+    if (presented && this.#tokensInUse.size < 1024) this.#tokensInUse.add(presented);
+    if (token.kind !== 'client') {
+      req.resume();
+      sendForbidden(res, `token "${token.name}" is an admin token: it opens /admin only, not the MCP endpoints`);
+      return undefined;
+    }
+    const verdict = this.#rate.take(token.id);
+    if (!verdict.ok) {
+      req.resume();
+      sendTooManyRequests(res, verdict.retryAfterSeconds);
+      return undefined;
+    }
+    return principalOf(token);
+  }
+
+  /** Admin tokens only (401 without one, 403 for a client token); open while no admin token has existed. */
+  #isAdmin(req: IncomingMessage, res: ServerResponse): boolean {
+    this.#adminAuthRequired ||= this.#tokens.hasToken('admin');
+    if (!this.#adminAuthRequired) return true;
+    const token = this.#tokens.authenticate(presentedToken(req));
+    if (token?.kind === 'admin') return true;
+    req.resume();
+    if (token) sendForbidden(res, `token "${token.name}" is a client token: the admin API takes admin tokens only`);
+    else sendUnauthorized(res);
+    return false;
+  }
+
+  #securityAdminDeps(): SecurityAdminDeps {
+    return {
+      tokens: this.#tokens,
+      ...(this.opts.secrets ? { secrets: this.opts.secrets } : {}),
+      // Without an approval store every stdio server may start: report them as approved.
+      approvals: this.opts.approvals ?? {
+        status: (_server, config) => (config.transport === 'stdio' ? 'approved' : 'not-needed'),
+        get: () => undefined,
+        approve: () => Promise.resolve(undefined),
+      },
+      servers: { get: (name) => this.opts.registry.get(name), list: () => this.opts.registry.list() },
+      launch: { PATH: this.opts.stdioEnv.PATH },
+      maxBodyBytes: this.#limits.maxBodyBytes,
+      onApproved: (server) => this.#startApproved(server),
+    };
+  }
+
+  /** Revocation, approvals written elsewhere, and secrets set later all take effect while running. */
+  #watchSecurity(): void {
+    this.#disposables.add(
+      this.#tokens.onDidRevoke((token) => {
+        this.#rate.forget(token.id);
+        this.opts.logger.info('token revoked; closing its sessions', { token: token.name });
+        void this.#endpoints.closeSessionsOf(token.id);
+      }),
+    );
+    const approvals = this.opts.approvals;
+    if (approvals) {
+      this.#disposables.add(approvals.onDidChange((event) => event.type === 'approved' && void this.#startApproved(event.server)));
+    }
+    // `gatehouse tokens` and `gatehouse approve` write their files from another process: pick them up.
+    const poll = setInterval(() => {
+      if (this.#stopping) return;
+      this.#tokens.reload().catch((error: unknown) => this.opts.logger.warn('cannot reload tokens', { error: errorMessage(error) }));
+      void this.#pollApprovals();
+    }, SECURITY_POLL_MS);
+    poll.unref();
+    this.#disposables.add({ dispose: () => clearInterval(poll) });
+    const secrets = this.opts.secrets;
+    if (secrets) {
+      this.#disposables.add(
+        secrets.onDidChange((event) => {
+          if (event.type !== 'set') return;
+          // A server that failed for want of this secret can start now.
+          for (const backend of this.#backends.all()) {
+            const waiting = backend.state.status === 'error' && findSecretRefs(backend.config).some((ref) => ref.name === event.name);
+            if (waiting && backend.config.enabled) void backend.start();
+          }
+        }),
+      );
+    }
+  }
+
+  /** Why `server` may not launch now (`undefined`: it may). */
+  async #launchGate(server: string, config: ServerConfig): Promise<string | undefined> {
+    const approvals = this.opts.approvals;
+    if (!approvals || config.transport !== 'stdio' || !approvals.needsApproval(server, config)) return undefined;
+    await approvals.refresh();
+    if (!approvals.needsApproval(server, config)) return undefined;
+    return `waiting for approval: ${describeLaunch(server, config, { PATH: this.opts.stdioEnv.PATH }).commandLine}`;
+  }
+
+  #approvalField(server: string, config: ServerConfig): { approval?: Exclude<ApprovalStatus, 'not-needed'> } {
+    const status = this.opts.approvals?.status(server, config);
+    return status === undefined || status === 'not-needed' ? {} : { approval: status };
+  }
+
+  /** A server just approved starts at once, if it is enabled and was waiting. */
+  async #startApproved(server: string): Promise<void> {
+    const backend = this.#backends.get(server);
+    if (!backend || !backend.config.enabled || backend.state.status !== 'stopped') return;
+    if (this.opts.approvals?.needsApproval(server, backend.config)) return;
+    await backend.activate();
+  }
+
+  async #pollApprovals(): Promise<void> {
+    const approvals = this.opts.approvals;
+    if (!approvals || this.#stopping) return;
+    const waiting = this.#backends.all().filter((b) => b.config.enabled && b.state.status === 'stopped' && approvals.needsApproval(b.name, b.config));
+    if (waiting.length === 0) return;
+    await approvals.refresh();
+    for (const backend of waiting) if (!approvals.needsApproval(backend.name, backend.config)) await this.#startApproved(backend.name);
+  }
+}
+
+/** A client token as the endpoints see it: its ACL's servers and its own tool filter. */
+function principalOf(token: TokenInfo): Principal {
+  const tools = tokenToolPredicate(token);
+  return {
+    id: token.id,
+    name: token.name,
+    canUseServer: (server) => canUseServer(token, server),
+    isToolAllowed: (_server, tool) => tools(tool),
+  };
+}
+
+/** A backend lifecycle event as an audit timeline entry. */
+function lifecycleAuditEvent(event: BackendLifecycleEvent): AuditRecordInput {
+  const base = { kind: 'lifecycle' as const, server: event.server, time: event.at, event: event.kind };
+  switch (event.kind) {
+    case 'start': {
+      // Every stdio launch is on the timeline with what was run, where (never secret values).
+      const what = event.command ? `${event.command}${event.cwd ? ` (in ${event.cwd})` : ''}` : undefined;
+      const pid = event.pid !== undefined ? `pid ${event.pid}` : undefined;
+      const preview = [pid, what, event.restarts > 0 ? `restart ${event.restarts}` : undefined].filter(Boolean).join(': ');
+      return { ...base, ...(preview ? { preview } : {}) };
+    }
+    case 'exit':
+      return { ...base, exitCode: event.code, signal: event.signal, preview: event.expected ? 'stopped by the gateway' : 'unexpected exit' };
+    case 'recovered':
+      return base;
+    case 'restart':
+      return { ...base, preview: `${event.reason}; attempt ${event.attempt} in ${event.delayMs} ms` };
+    default:
+      return { ...base, error: { message: event.reason } };
   }
 }

@@ -111,9 +111,9 @@ describe('admin API and request guards', () => {
     expect(tools).toContainEqual(expect.objectContaining({ server: 'one', name: 'whoami', exposedName: 'one__whoami', enabled: true }));
   });
 
-  it('takes only the admin token', async () => {
+  it('takes only the admin token (a client token gets 403)', async () => {
     expect((await fetch(`${gw.url}/admin/servers`)).status).toBe(401);
-    expect((await fetch(`${gw.url}/admin/servers`, { headers: { authorization: `Bearer ${CLIENT}` } })).status).toBe(401);
+    expect((await fetch(`${gw.url}/admin/servers`, { headers: { authorization: `Bearer ${CLIENT}` } })).status).toBe(403);
     expect((await fetch(`${gw.url}/admin/servers`, { headers: { 'x-api-key': ADMIN } })).status).toBe(200);
   });
 

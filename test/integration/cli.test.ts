@@ -5,15 +5,18 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AuditStore } from '../../main/core/audit/audit-store.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = path.join(root, 'dist/main/cli.js');
+/** GATEHOUSE_TEST_CLI runs another build (e.g. one in out/, leaving dist/ alone). */
+const CLI = process.env.GATEHOUSE_TEST_CLI ? path.resolve(root, process.env.GATEHOUSE_TEST_CLI) : path.join(root, 'dist/main/cli.js');
 const EVERYTHING = path.join(root, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 
 /** How long a gateway may take to print its URL (it asks the login shell for PATH first). */
@@ -39,10 +42,11 @@ function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   delete env.GATEHOUSE_TOKEN;
   delete env.GATEHOUSE_ADMIN_TOKEN;
   delete env.GATEHOUSE_DATA_DIR;
-  return { ...env, ...extra };
+  // No test touches the user's OS keyring: the secrets key goes to a file in the data dir.
+  return { ...env, GATEHOUSE_KEYRING: 'none', ...extra };
 }
 
-function runCli(args: string[], env: NodeJS.ProcessEnv = baseEnv()): CliRun {
+function runCli(args: string[], env: NodeJS.ProcessEnv = baseEnv({ GATEHOUSE_KEYRING: 'none' })): CliRun {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -229,7 +233,10 @@ describe('gatehouse serve with a stdio server', () => {
     expect(health.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await health.json()).toMatchObject({ status: 'ok', servers: { total: 1, running: 1, error: 0 } });
 
-    const admin = await fetch(`${url}/admin/servers`);
+    // The first serve created an admin token and printed it once.
+    const [, adminToken] = await waitForStdout(run, /^Admin token \(shown once, copy it now\): (gth_\S+)$/m);
+    expect((await fetch(`${url}/admin/servers`)).status).toBe(401);
+    const admin = await fetch(`${url}/admin/servers`, { headers: { authorization: `Bearer ${adminToken}` } });
     expect(admin.status).toBe(200);
     const { servers } = (await admin.json()) as { servers: Array<{ name: string; status: string; pid?: number; toolCount: number }> };
     expect(servers).toHaveLength(1);
@@ -262,7 +269,7 @@ describe('gatehouse serve with tokens', () => {
     });
     expect(noToken.status).toBe(401);
     // Plain Bearer: advertising OAuth discovery makes clients drop their static header.
-    expect(noToken.headers.get('www-authenticate')).toBe('Bearer');
+    expect(noToken.headers.get('www-authenticate')).toBe('Bearer realm="gatehouse"');
 
     const wrongToken = await fetch(`${url}/mcp`, { headers: { authorization: 'Bearer nope' } });
     expect(wrongToken.status).toBe(401);
@@ -275,8 +282,7 @@ describe('gatehouse serve with tokens', () => {
 
     expect((await fetch(`${url}/admin/servers`)).status).toBe(401);
     const withClientToken = await fetch(`${url}/admin/servers`, { headers: { authorization: `Bearer ${clientToken}` } });
-    expect(withClientToken.status).toBe(401);
-    expect(withClientToken.headers.get('www-authenticate')).toBe('Bearer');
+    expect(withClientToken.status).toBe(403);
     const withAdminToken = await fetch(`${url}/admin/servers`, { headers: { authorization: `Bearer ${adminToken}` } });
     expect(withAdminToken.status).toBe(200);
     expect(await withAdminToken.json()).toEqual({ servers: [] });
@@ -285,19 +291,79 @@ describe('gatehouse serve with tokens', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 
-  it('refuses a non-loopback --host without both tokens', async () => {
+  it('refuses a non-loopback --host without a client token', async () => {
     const run = runCli(['serve', '--host', '0.0.0.0', '--port', '0', '--data-dir', path.join(tmp, 'dd-host')]);
     const { code } = await waitForExit(run);
     expect(code).not.toBe(0);
-    expect(run.stderr()).toMatch(/refusing to listen on 0\.0\.0\.0.*GATEHOUSE_TOKEN and GATEHOUSE_ADMIN_TOKEN/);
+    expect(run.stderr()).toMatch(/refusing to listen on 0\.0\.0\.0 without a client token.*gatehouse tokens create NAME.*GATEHOUSE_TOKEN/);
     expect(run.stdout()).not.toContain('listening');
-    // A client token alone is not enough: the admin API could start any command.
-    const clientOnly = runCli(['serve', '--host', '0.0.0.0', '--port', '0', '--data-dir', path.join(tmp, 'dd-host2')], {
-      ...baseEnv(),
-      GATEHOUSE_TOKEN: 'only-client',
+  });
+});
+
+describe('gatehouse serve security', () => {
+  it('prints a new admin token once on the first serve, keeps only its hash, and moves credentials out of the imported config', async () => {
+    const config = await writeConfig('creds.json', {
+      mcpServers: {
+        everything: { command: process.execPath, args: [EVERYTHING], env: { SOME_API_KEY: 'sk-cli-plaintext-123' } },
+        remote: { type: 'http', url: 'http://127.0.0.1:9/mcp', headers: { Authorization: 'Bearer ghp_cli_plaintext_456' }, enabled: false },
+      },
     });
-    expect((await waitForExit(clientOnly)).code).not.toBe(0);
-    expect(clientOnly.stderr()).toMatch(/GATEHOUSE_ADMIN_TOKEN/);
+    const dataDir = await mkdtemp(path.join(tmp, 'data-'));
+    const first = await serve(['--config', config, '--data-dir', dataDir]);
+    const [, secret] = await waitForStdout(first.run, /^Admin token \(shown once, copy it now\): (gth_[A-Za-z0-9_-]{43})$/m);
+    expect(first.run.stdout()).toContain('everything: env.SOME_API_KEY -> ${secret:everything-some_api_key}');
+    expect(first.run.stdout()).toContain('remote: headers.Authorization -> ${secret:remote-authorization}');
+    expect(first.run.stderr()).toMatch(/warning: .*the key to secrets\.enc is in .*secrets\.key/);
+    const [, state] = await waitForStdout(first.run, /^\s+everything\s+stdio\s+(\S+)/m);
+    expect(state).toBe('running');
+    const tokensFile = await readFile(path.join(dataDir, 'tokens.json'), 'utf8');
+    expect(tokensFile).not.toContain(secret!);
+    const registry = await readFile(path.join(dataDir, 'registry.json'), 'utf8');
+    expect(registry).not.toContain('sk-cli-plaintext-123');
+    expect(registry).not.toContain('ghp_cli_plaintext_456');
+    first.run.child.kill('SIGTERM');
+    expect((await waitForExit(first.run)).code).toBe(0);
+
+    // The next serve keeps the token (no new one printed), and the printed one still works.
+    const second = await serve(['--data-dir', dataDir]);
+    await waitForStdout(second.run, /^\s+everything\s+stdio\s+running/m);
+    expect(second.run.stdout()).not.toContain('Admin token');
+    expect((await fetch(`${second.url}/admin/servers`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
+    second.run.child.kill('SIGTERM');
+    await waitForExit(second.run);
+  });
+
+  it('manages tokens from the command line; a stdio server added later waits for gatehouse approve', async () => {
+    const dataDir = await mkdtemp(path.join(tmp, 'data-'));
+    const created = runCli(['tokens', 'create', 'laptop', '--servers', 'everything', '--data-dir', dataDir]);
+    expect((await waitForExit(created)).code).toBe(0);
+    const clientSecret = created.stdout().trim();
+    expect(clientSecret).toMatch(/^gth_/);
+    const listed = runCli(['tokens', 'list', '--data-dir', dataDir]);
+    expect((await waitForExit(listed)).code).toBe(0);
+    expect(listed.stdout()).toMatch(/client\s+laptop\s+everything/);
+    expect(listed.stdout()).not.toContain(clientSecret);
+
+    const { run, url } = await serve(['--data-dir', dataDir]);
+    const [, adminToken] = await waitForStdout(run, /^Admin token \(shown once, copy it now\): (gth_\S+)$/m);
+    const admin = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
+    const added = await fetch(`${url}/admin/servers`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ name: 'everything', command: process.execPath, args: [EVERYTHING] }),
+    });
+    expect(await added.json()).toMatchObject({ status: 'stopped', approval: 'pending' });
+    const approve = runCli(['approve', 'everything', '--data-dir', dataDir]);
+    expect((await waitForExit(approve)).code).toBe(0);
+    expect(approve.stdout()).toContain(`command line: ${process.execPath} ${EVERYTHING}`);
+    await expect
+      .poll(async () => ((await (await fetch(`${url}/admin/servers/everything`, { headers: admin })).json()) as { status: string }).status, {
+        timeout: 10_000,
+      })
+      .toBe('running');
+    const mcp = await fetch(`${url}/servers/everything/mcp`, { headers: { authorization: `Bearer ${clientSecret}`, accept: 'text/event-stream' } });
+    expect(mcp.status).not.toBe(401);
+    await mcp.body?.cancel();
   });
 });
 
@@ -318,5 +384,42 @@ describe('gatehouse usage', () => {
   it('an unknown option exits 2', async () => {
     const run = runCli(['serve', '--no-such-option']);
     expect((await waitForExit(run)).code).toBe(2);
+  });
+});
+
+describe('gatehouse audit', () => {
+  it('keeps every answered call on the timeline through a kill -9 of the gateway, and verifies and exports it', async () => {
+    const config = await writeConfig('audit.json', {
+      mcpServers: { fx: { command: process.execPath, args: [path.join(root, 'test/fixtures/fixture-server.mjs')] } },
+    });
+    const dataDir = await mkdtemp(path.join(tmp, 'data-'));
+    const { run, url } = await serve(['--config', config, '--data-dir', dataDir]);
+    const client = new Client({ name: 'crash-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
+    const answered: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      await client.callTool({ name: 'fx__echo', arguments: { message: `call-${i}` } });
+      answered.push(`call-${i}`);
+    }
+    // No clean shutdown: every answered call must already be on disk.
+    run.child.kill('SIGKILL');
+    await waitForExit(run);
+    await client.close().catch(() => {});
+
+    const audit = await AuditStore.open({ dir: path.join(dataDir, 'audit'), readOnly: true });
+    try {
+      const page = await audit.query({ method: ['tools/call'], limit: 100 });
+      const messages = page.items.map((e) => (e.args as { message?: string }).message).sort();
+      expect(messages).toEqual([...answered].sort());
+      expect(page.items.every((e) => e.outcome === 'ok' && e.server === 'fx' && e.client?.name === 'crash-test')).toBe(true);
+    } finally {
+      await audit.close();
+    }
+
+    const verify = runCli(['audit', 'verify', '--data-dir', dataDir]);
+    expect((await waitForExit(verify)).code).toBe(0);
+    const exported = runCli(['audit', 'export', '--format', 'csv', '--method', 'tools/call', '--data-dir', dataDir]);
+    expect((await waitForExit(exported)).code).toBe(0);
+    expect(exported.stdout().trim().split('\n')).toHaveLength(1 + answered.length);
   });
 });

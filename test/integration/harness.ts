@@ -8,6 +8,7 @@ import { parseMcpServersConfig } from '../../shared/config-schema.js';
 import { nullLogger } from '../../main/core/base/logger.js';
 import { Registry } from '../../main/core/config/registry.js';
 import { Gateway, type GatewayOptions } from '../../main/core/gateway.js';
+import type { AuditStore } from '../../main/core/audit/audit-store.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -35,19 +36,23 @@ export interface RunningGateway {
   gateway: Gateway;
   url: string;
   dataDir: string;
+  /** The audit store, when the test asked for one. */
+  audit?: AuditStore;
   stop(): Promise<void>;
 }
 
 /** Starts a gateway on 127.0.0.1:0 with `mcpServers` (raw, user-style JSON entries). */
 export async function startGateway(
   mcpServers: Record<string, unknown>,
-  options: Partial<GatewayOptions> = {},
+  options: Partial<GatewayOptions> & { openAudit?: (dataDir: string) => Promise<AuditStore> } = {},
 ): Promise<RunningGateway> {
+  const { openAudit, ...gatewayOptions } = options;
   const parsed = parseMcpServersConfig({ mcpServers });
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-test-'));
   const registry = await Registry.open(dataDir);
   await registry.importServers(parsed.servers);
+  const audit = openAudit ? await openAudit(dataDir) : undefined;
   const gateway = new Gateway({
     registry,
     dataDir,
@@ -56,15 +61,18 @@ export async function startGateway(
     stdioEnv: { PATH: process.env.PATH ?? '' },
     logger: nullLogger,
     version: '0.0.0-test',
-    ...options,
+    ...(audit ? { audit } : {}),
+    ...gatewayOptions,
   });
   const { url } = await gateway.start();
   return {
     gateway,
     url,
     dataDir,
+    ...(audit ? { audit } : {}),
     async stop() {
       await gateway.stop();
+      await audit?.close();
       registry.dispose();
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -97,6 +97,7 @@ describe('HttpPassthrough with a streamable-http backend', () => {
     expect(await client.callTool({ name: 'get-env', arguments: {} })).toEqual({
       content: [{ type: 'text', text: 'Tool "get-env" is disabled by the gateway\'s tool filter for server "x"' }],
       isError: true,
+      _meta: { 'io.gatehouse/outcome': 'filtered' },
     });
   });
 
@@ -218,6 +219,7 @@ describe('HttpPassthrough with an sse backend', () => {
     expect(await client.callTool({ name: 'get-env', arguments: {} })).toEqual({
       content: [{ type: 'text', text: 'Tool "get-env" is disabled by the gateway\'s tool filter for server "x"' }],
       isError: true,
+      _meta: { 'io.gatehouse/outcome': 'filtered' },
     });
 
     const unknown = await fetch(`${gateway.base}/servers/x/messages?session=nope`, {

@@ -99,7 +99,8 @@ describe('remote backends (SSE and streamable HTTP) through the gateway', () => 
   it('requires the client token on MCP endpoints', async () => {
     const res = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    // Bearer, and nothing that advertises OAuth discovery (clients would drop their static header).
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="gatehouse"');
     const wrong = await fetch(`${gw.url}/servers/remote_http/mcp`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer wrong' },

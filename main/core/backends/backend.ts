@@ -12,6 +12,8 @@ import type {
 import { SUPERVISION_DEFAULTS, type ServerConfig } from '../../../shared/server-config.js';
 import { Emitter } from '../base/emitter.js';
 import { errorMessage, type Logger } from '../base/logger.js';
+import { describeLaunch } from '../security/approvals.js';
+import { MissingSecretError } from '../security/secret-refs.js';
 import { formatDuration, RestartPolicy, type RestartTiming } from './backoff.js';
 import type { CatalogCache } from './catalog-cache.js';
 import { systemClock, type SupervisionClock, type TimerHandle } from './clock.js';
@@ -54,7 +56,17 @@ export interface BackendState {
  * changes say where a backend is; these say what it went through to get there.
  */
 export type BackendLifecycleEvent =
-  | { kind: 'start'; server: string; at: number; pid?: number; restarts: number }
+  | {
+      kind: 'start';
+      server: string;
+      at: number;
+      pid?: number;
+      restarts: number;
+      /** Stdio: the command line that was run (the command resolved on PATH, then the args; secrets are never in it). */
+      command?: string;
+      /** Stdio: the working folder it ran in. */
+      cwd?: string;
+    }
   | { kind: 'exit'; server: string; at: number; pid?: number; code: number | null; signal: string | null; expected: boolean }
   | { kind: 'degraded'; server: string; at: number; reason: string }
   | { kind: 'recovered'; server: string; at: number }
@@ -91,6 +103,17 @@ export interface BackendDeps {
   pingTimeoutMs?: number;
   /** Missed pings in a row before a restart (default 2; the first makes the backend degraded). */
   maxPingMisses?: number;
+  /**
+   * Fills in `${secret:NAME}` references (stdio env, remote headers) right before a spawn or a
+   * connect; the result lives in memory for that run only. A `MissingSecretError` puts the
+   * backend in `error` without retries (setting the secret and starting it again fixes it).
+   */
+  resolveSecrets?: <T extends ServerConfig>(server: string, config: T) => Promise<T>;
+  /**
+   * Asked before every launch: a reason not to start (e.g. `waiting for approval: <command
+   * line>`) keeps the backend `stopped` with that reason; `undefined` lets it start.
+   */
+  launchGate?: (server: string, config: ServerConfig) => Promise<string | undefined>;
 }
 
 const DEFAULT_PING_TIMEOUT_MS = 10_000;
@@ -151,6 +174,8 @@ export class Backend {
   #idle?: IdleWatch;
   /** A lazy server that is stopped but will start on first use (its cached catalog is listed). */
   #dormant = false;
+  /** The config of the current run with its secret references filled in. Never stored or shown. */
+  #resolved?: ServerConfig;
 
   constructor(
     readonly name: string,
@@ -216,6 +241,8 @@ export class Backend {
   async activate(): Promise<void> {
     if (!this.isLazy) return this.start();
     if (this.#state.status !== 'stopped' || this.#launching) return;
+    // An unapproved lazy server must not even be listed from an old catalog.
+    if (await this.#isGated()) return;
     const cached = await this.deps.catalogCache?.load(this.name, this.config).catch(() => undefined);
     if (!cached && !this.#catalog) return this.start();
     if (cached) this.#catalog = cached;
@@ -276,6 +303,8 @@ export class Backend {
 
   async #launchInner(): Promise<void> {
     const generation = ++this.#generation;
+    if (await this.#isGated()) return;
+    if (generation !== this.#generation) return;
     this.#setState('starting', this.#restarts > 0 ? `restart ${this.#restarts}` : undefined);
     try {
       await withTimeout(this.#startInner(generation), this.deps.startTimeoutMs ?? 60_000, 'start');
@@ -283,7 +312,12 @@ export class Backend {
       this.#lastFailure = undefined;
       this.#policy.onRunning(this.#clock.now());
       this.#setState('running');
-      this.#lifecycle({ kind: 'start', restarts: this.#restarts, ...(this.pid !== undefined ? { pid: this.pid } : {}) });
+      this.#lifecycle({
+        kind: 'start',
+        restarts: this.#restarts,
+        ...(this.pid !== undefined ? { pid: this.pid } : {}),
+        ...(this.config.transport === 'stdio' ? this.#launchDescription(this.config) : {}),
+      });
       this.#superviseRun(generation);
     } catch (error) {
       if (generation !== this.#generation) return;
@@ -293,7 +327,14 @@ export class Backend {
       const reason = errorMessage(error) + (tail.length > 0 ? ` (stderr: ${tail.join(' | ')})` : '');
       this.deps.logger.warn('backend failed to start', { server: this.name, reason });
       await this.#teardown();
-      if (current === this.#generation) this.#failed(reason);
+      if (current !== this.#generation) return;
+      if (error instanceof MissingSecretError) {
+        // Retrying cannot help until someone sets the secret: no backoff loop, just say which.
+        this.#setState('error', reason);
+        this.#lifecycle({ kind: 'error', reason });
+        return;
+      }
+      this.#failed(reason);
     }
   }
 
@@ -404,6 +445,30 @@ export class Backend {
   }
 
   /**
+   * The config of the current run with secret references filled in (remote headers for the
+   * pass-through), or `undefined` before a start got that far. Holds secret values: never log
+   * or return it.
+   */
+  get resolvedConfig(): ServerConfig | undefined {
+    return this.#resolved;
+  }
+
+  /** Asks the launch gate; when it refuses, the backend stays `stopped` with its reason. */
+  async #isGated(): Promise<boolean> {
+    const reason = await this.deps.launchGate?.(this.name, this.config);
+    if (reason === undefined) return false;
+    this.#dormant = false;
+    if (this.#state.status !== 'stopped' || this.#state.reason !== reason) this.#setState('stopped', reason);
+    return true;
+  }
+
+  /** What a stdio launch runs, for the log and the audit (no env values: they may be secrets). */
+  #launchDescription(config: Extract<ServerConfig, { transport: 'stdio' }>): { command: string; cwd: string } {
+    const launch = describeLaunch(this.name, config, { PATH: config.env['PATH'] ?? this.deps.stdioEnv.PATH });
+    return { command: launch.commandLine, cwd: launch.cwd };
+  }
+
+  /**
    * A transport to this backend for one client session. Closing it ends that session's use
    * (and for per-client isolation, stops the session's process).
    */
@@ -416,7 +481,7 @@ export class Backend {
     const config = this.config;
     let transport: Transport;
     if (config.transport === 'stdio' && config.isolation === 'shared') transport = this.#mux!.openPort();
-    else if (config.transport === 'stdio') transport = this.#spawn(config);
+    else if (config.transport === 'stdio') transport = this.#spawn((this.#resolved ?? config) as typeof config);
     else transport = this.#remote!.createTransport();
     return this.#tracked(transport);
   }
@@ -460,14 +525,19 @@ export class Backend {
     return transport;
   }
 
+  /** `config` has its secrets filled in; the log line is built from the registry's own (references only). */
   #spawn(config: Extract<ServerConfig, { transport: 'stdio' }>): ProcessTransport {
+    if (this.config.transport === 'stdio') this.deps.logger.info('launching stdio server', { server: this.name, ...this.#launchDescription(this.config) });
     const proc = spawnStdio(config, this.deps.stdioEnv);
     if (this.deps.processWatcher) proc.watcher = this.deps.processWatcher;
     return proc;
   }
 
   async #startInner(generation: number): Promise<void> {
-    const config = this.config;
+    this.#resolved = undefined;
+    const config = this.deps.resolveSecrets ? await this.deps.resolveSecrets(this.name, this.config) : this.config;
+    if (generation !== this.#generation) throw new Error('start was abandoned');
+    this.#resolved = config;
     const client = this.#newCacheClient();
     let transport: Transport;
     if (config.transport === 'stdio') {

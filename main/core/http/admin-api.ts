@@ -28,6 +28,12 @@ export interface ServerView {
   protocolEra?: 'modern' | 'legacy';
   /** How each era's clients reach it on its per-server endpoint: byte stream or MCP-level bridge. */
   ways?: { legacyClients: 'passthrough' | 'bridged'; modernClients: 'passthrough' | 'bridged' };
+  /**
+   * Stdio servers, when the gateway checks approvals: `approved`, `pending` (never approved) or
+   * `changed` (its launch changed since). A server waiting is `stopped` with reason
+   * `waiting for approval: <command line>`.
+   */
+  approval?: 'approved' | 'pending' | 'changed';
 }
 
 export interface ToolView {

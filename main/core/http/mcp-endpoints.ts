@@ -8,9 +8,12 @@ import type { BackendManager } from '../backends/backend-manager.js';
 import { errorMessage, type Logger } from '../base/logger.js';
 import { AggregateSession } from '../routing/aggregate-session.js';
 import { bridgeTransports } from '../routing/message-bridge.js';
+import type { AuditClient, AuditRecordInput, AuditWay } from '../audit/audit-event.js';
+import { singleServerRoute, tapTransport, viewRoute, type AuditSink } from '../routing/audit-tap.js';
 import { ModernFront } from '../routing/modern-front.js';
 import { restrictView, singleServerView, type Principal, type RouteView } from '../routing/route-view.js';
 import { readJsonBody, sendJsonRpcError, type JsonBody } from './body.js';
+import { auditExchange } from './passthrough-audit.js';
 import type { HttpPassthrough, PassthroughBackend } from './passthrough.js';
 import { SseServerTransport } from './sse-server-transport.js';
 
@@ -26,6 +29,8 @@ interface FrontSession {
 }
 
 export interface McpEndpointsDeps {
+  /** Where every message's audit event goes. */
+  audit: AuditSink;
   backends: BackendManager;
   /** What the aggregate shows: every running backend, names prefixed. */
   aggregateView: RouteView;
@@ -36,6 +41,8 @@ export interface McpEndpointsDeps {
   maxBodyBytes: number;
   /** Sessions silent for this long are closed (their per-client processes with them). */
   sessionIdleMs: number;
+  /** Open sessions (aggregate and per-server, both transports) before new ones get 503. Default: no limit. */
+  maxSessions?: number;
   logger: Logger;
 }
 
@@ -57,7 +64,7 @@ export class McpEndpoints {
   constructor(private readonly deps: McpEndpointsDeps) {
     this.#sweep = setInterval(() => this.#closeIdle(), Math.min(deps.sessionIdleMs, 60_000));
     this.#sweep.unref();
-    this.#modern = this.#newModernFront(deps.aggregateView);
+    this.#modern = this.#newModernFront(deps.aggregateView, 'aggregate');
   }
 
   get sessionCount(): number {
@@ -68,16 +75,18 @@ export class McpEndpoints {
   async aggregateStreamable(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
     const body = await this.#bodyOf(req, res);
     if (body === NO_BODY) return;
-    if (await this.#isModern(req, body)) return this.#modern.handle(req, res, body!.value, principal);
+    if (await this.#isModern(req, body)) return this.#modern.handle(req, res, body!.value, principal, auditClient(req, principal));
     const view = restrictView(this.deps.aggregateView, principal);
-    await this.#streamable(req, res, body?.value, { way: 'aggregate', principal }, (transport) => this.#openAggregate(transport, view));
+    const client = auditClient(req, principal);
+    await this.#streamable(req, res, body?.value, { way: 'aggregate', principal }, (transport) => this.#openAggregate(transport, view, 'aggregate', client));
   }
 
   /** `GET /sse`: a legacy SSE session of the aggregate. */
   async aggregateSse(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
     const transport = new SseServerTransport('/messages', res);
     const view = restrictView(this.deps.aggregateView, principal);
-    await this.#openSse(res, transport, { way: 'aggregate', principal }, () => this.#openAggregate(transport, view));
+    const client = auditClient(req, principal);
+    await this.#openSse(res, transport, { way: 'aggregate', principal }, () => this.#openAggregate(transport, view, 'aggregate', client));
   }
 
   /** `POST /messages?sessionId=` and `POST /servers/<name>/messages?sessionId=`. */
@@ -104,6 +113,16 @@ export class McpEndpoints {
     }
     if (!principal.canUseServer(name)) {
       sendJsonRpcError(res, 403, -32001, `token "${principal.name}" may not use server "${name}"`);
+      this.deps.audit({
+        kind: 'request',
+        way: 'per-server',
+        server: name,
+        client: auditClient(req, principal),
+        outcome: 'denied',
+        error: { code: 403, message: `token "${principal.name}" may not use server "${name}"` },
+        ...(req.method ? { method: `HTTP ${req.method}` } : {}),
+      });
+      req.resume();
       return;
     }
     const config = backend.config;
@@ -113,26 +132,29 @@ export class McpEndpoints {
       return;
     }
     const scope: SessionScope = { way: 'server', server: name, principal };
+    const client = auditClient(req, principal);
     if (endpoint === 'mcp') {
       const body = await this.#bodyOf(req, res);
       if (body === NO_BODY) return;
       const ours = typeof req.headers['mcp-session-id'] === 'string' && this.#sessions.has(req.headers['mcp-session-id']);
       const modern = !ours && (await this.#isModern(req, body));
       if (!ours && this.wayFor(backend, modern ? 'modern' : 'legacy') === 'passthrough') {
+        auditExchange(res, body?.value, this.#serverAudit(backend.name, client));
         return this.deps.passthrough.handleStreamable(req, res, this.#passthroughTarget(backend, principal, res), body);
       }
       if (!this.#isRunning(backend, res)) return;
-      if (modern) return this.#modernFor(backend).handle(req, res, body!.value, principal);
+      if (modern) return this.#modernFor(backend).handle(req, res, body!.value, principal, client);
       // A 2025-era client of a 2026-07-28 HTTP backend gets a session of its own, bridged at
       // the MCP level; other backends are bridged message for message.
       const open = backend.config.transport === 'streamable-http'
-        ? (front: Transport) => this.#openAggregate(front, restrictView(this.#singleView(backend), principal))
-        : (front: Transport) => this.#openBridge(front, backend, principal);
+        ? (front: Transport) => this.#openAggregate(front, restrictView(this.#singleView(backend), principal), 'per-server', client)
+        : (front: Transport) => this.#openBridge(front, backend, principal, client);
       return this.#streamable(req, res, body?.value, scope, open);
     }
     // Legacy SSE: a pass-through to an SSE backend, bridged to anything else.
     if (config.transport === 'sse') {
       const target = this.#passthroughTarget(backend, principal, res);
+      auditExchange(res, undefined, this.#serverAudit(backend.name, client));
       if (endpoint === 'sse') return this.deps.passthrough.handleSseStream(req, res, target);
       return this.deps.passthrough.handleSseMessage(req, res, target);
     }
@@ -140,8 +162,8 @@ export class McpEndpoints {
     if (!this.#isRunning(backend, res)) return;
     const transport = new SseServerTransport(`/servers/${encodeURIComponent(name)}/messages`, res);
     const open = backend.config.transport === 'streamable-http' && backend.protocolEra === 'modern'
-      ? () => this.#openAggregate(transport, restrictView(this.#singleView(backend), principal))
-      : () => this.#openBridge(transport, backend, principal);
+      ? () => this.#openAggregate(transport, restrictView(this.#singleView(backend), principal), 'per-server', client)
+      : () => this.#openBridge(transport, backend, principal, client);
     return this.#openSse(res, transport, scope, open);
   }
 
@@ -232,6 +254,7 @@ export class McpEndpoints {
       sendJsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required (start with an initialize request)');
       return;
     }
+    if (this.#refuseOverSessionLimit(res)) return;
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
       onsessioninitialized: (id) => {
@@ -260,6 +283,7 @@ export class McpEndpoints {
     scope: SessionScope,
     open: () => Promise<Omit<FrontSession, 'transport' | 'scope' | 'lastSeen'>>,
   ): Promise<void> {
+    if (this.#refuseOverSessionLimit(res)) return;
     let opened: Omit<FrontSession, 'transport' | 'scope' | 'lastSeen'>;
     try {
       opened = await open();
@@ -270,7 +294,12 @@ export class McpEndpoints {
     this.#sessions.set(transport.sessionId, { scope, transport, lastSeen: Date.now(), ...opened });
   }
 
-  async #openAggregate(transport: Transport, view: RouteView): Promise<Omit<FrontSession, 'transport' | 'scope' | 'lastSeen'>> {
+  async #openAggregate(
+    transport: Transport,
+    view: RouteView,
+    way: AuditWay,
+    client: AuditClient,
+  ): Promise<Omit<FrontSession, 'transport' | 'scope' | 'lastSeen'>> {
     const aggregate = new AggregateSession({ view, serverInfo: this.deps.serverInfo, logger: this.deps.logger });
     const id = (): string | undefined => transport.sessionId;
     aggregate.onclose = () => {
@@ -278,10 +307,16 @@ export class McpEndpoints {
       if (sessionId) this.#sessions.delete(sessionId);
     };
     await aggregate.connect(transport);
+    tapTransport(transport, { way, client, sessionId: id, route: viewRoute(view) }, this.deps.audit);
     return { aggregate, close: () => aggregate.close() };
   }
 
-  async #openBridge(front: Transport, backend: Backend, principal: Principal): Promise<Omit<FrontSession, 'transport' | 'scope' | 'lastSeen'>> {
+  async #openBridge(
+    front: Transport,
+    backend: Backend,
+    principal: Principal,
+    client: AuditClient,
+  ): Promise<Omit<FrontSession, 'transport' | 'scope' | 'lastSeen'>> {
     const upstream = await backend.openSessionTransport();
     const frontClose = front.close.bind(front);
     let closed = false;
@@ -297,6 +332,8 @@ export class McpEndpoints {
       onError: (error) => this.deps.logger.debug('bridge error', { server: backend.name, error: error.message }),
       describeLostRequest: (method) => backend.describeLostRequest(method),
     });
+    const sessionId = (): string | undefined => front.sessionId;
+    tapTransport(front, { way: 'per-server', client, sessionId, route: singleServerRoute(backend.name) }, this.deps.audit);
     const bridgedClose = front.onclose;
     front.onclose = () => {
       bridgedClose?.();
@@ -305,17 +342,22 @@ export class McpEndpoints {
     return { close };
   }
 
-  #newModernFront(view: RouteView): ModernFront {
-    return new ModernFront({ view, serverInfo: this.deps.serverInfo, logger: this.deps.logger, maxBodyBytes: this.deps.maxBodyBytes });
+  #newModernFront(view: RouteView, way: AuditWay): ModernFront {
+    return new ModernFront({ view, way, audit: this.deps.audit, serverInfo: this.deps.serverInfo, logger: this.deps.logger, maxBodyBytes: this.deps.maxBodyBytes });
   }
 
   #modernFor(backend: Backend): ModernFront {
     let front = this.#modernPerServer.get(backend.name);
     if (!front) {
-      front = this.#newModernFront(this.#singleView(backend));
+      front = this.#newModernFront(this.#singleView(backend), 'per-server');
       this.#modernPerServer.set(backend.name, front);
     }
     return front;
+  }
+
+  /** An audit sink for one per-server client's exchanges with `server`. */
+  #serverAudit(server: string, client: AuditClient): (event: AuditRecordInput) => void {
+    return (event) => this.deps.audit({ ...event, way: 'per-server', server, client });
   }
 
   /** The pass-through target as `principal` may use it; its open responses are tracked for revocation. */
@@ -357,6 +399,15 @@ export class McpEndpoints {
     return (await readJsonBody(req, res, this.deps.maxBodyBytes)) ?? NO_BODY;
   }
 
+  /** 503 when `maxSessions` sessions are open (a limit against exhausting memory and processes). */
+  #refuseOverSessionLimit(res: ServerResponse): boolean {
+    const max = this.deps.maxSessions;
+    if (max === undefined || this.#sessions.size < max) return false;
+    res.setHeader('retry-after', '30');
+    sendJsonRpcError(res, 503, -32000, `too many open sessions (the limit is ${max}); close a session or try again later`);
+    return true;
+  }
+
   #closeIdle(): void {
     const cutoff = Date.now() - this.deps.sessionIdleMs;
     for (const session of this.#sessions.values()) {
@@ -367,6 +418,16 @@ export class McpEndpoints {
 }
 
 const NO_BODY = Symbol('no body');
+
+/** Who is on the other end of a request, for the audit: never the token, only its name. */
+export function auditClient(req: IncomingMessage, principal: Principal): AuditClient {
+  const userAgent = req.headers['user-agent'];
+  return {
+    tokenName: principal.name,
+    ...(req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}),
+    ...(userAgent ? { userAgent } : {}),
+  };
+}
 
 /** A session is only found by the endpoint and the token that opened it. */
 function sameScope(a: SessionScope, b: SessionScope): boolean {

@@ -1,5 +1,6 @@
 import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import type { Server, ServerContext } from '@modelcontextprotocol/server';
+import type { AuditOutcome } from '../audit/audit-event.js';
 import type { Backend } from '../backends/backend.js';
 import { filteredToolResult } from './tool-filter.js';
 import { backendForUri, findBackend, listPrompts, listTools, type RouteView } from './route-view.js';
@@ -87,10 +88,25 @@ export function splitProgressToken(params: Record<string, unknown>): {
 /** Keeps a backend's JSON-RPC error as it is; anything else becomes an internal error naming the server. */
 export function toProtocolError(server: string, error: unknown, lost?: () => string): ProtocolError {
   if (error instanceof ProtocolError) return error;
+  // `data.outcome` tells the client (and the audit) a network problem from the backend's own error.
+  const data = failureOf(error);
   // The backend went away mid-request: say which server and what happened to it.
   if (lost && error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed) {
-    return new ProtocolError(ProtocolErrorCode.InternalError, lost());
+    return new ProtocolError(ProtocolErrorCode.InternalError, lost(), data);
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new ProtocolError(ProtocolErrorCode.InternalError, `server "${server}": ${message}`);
+  return new ProtocolError(ProtocolErrorCode.InternalError, `server "${server}": ${message}`, data);
+}
+
+/** How an upstream request failed, as an audit outcome (and the backend's HTTP status, if any). */
+function failureOf(error: unknown): { outcome: AuditOutcome; httpStatus?: number } {
+  if (error instanceof SdkError) {
+    if (error.code === SdkErrorCode.RequestTimeout) return { outcome: 'timeout' };
+    const status = (error.data as { status?: unknown } | undefined)?.status;
+    if (typeof status === 'number') return { outcome: 'backend_http_error', httpStatus: status };
+    return { outcome: 'backend_unreachable' };
+  }
+  const status = (error as { status?: unknown; code?: unknown } | undefined)?.code;
+  if (typeof status === 'number' && status >= 400 && status < 600) return { outcome: 'backend_http_error', httpStatus: status };
+  return { outcome: 'backend_unreachable' };
 }

@@ -11,7 +11,9 @@ import {
   Server,
 } from '@modelcontextprotocol/server';
 import type { AuthInfo, Implementation, McpHttpHandler, ServerContext } from '@modelcontextprotocol/server';
+import type { AuditClient, AuditWay } from '../audit/audit-event.js';
 import type { Backend } from '../backends/backend.js';
+import { tapTransport, viewRoute, type AuditSink } from './audit-tap.js';
 import { isBelowLevel } from '../base/log-levels.js';
 import { errorMessage, type Logger } from '../base/logger.js';
 import { registerFrontHandlers, splitProgressToken, toProtocolError } from './front-handlers.js';
@@ -21,6 +23,8 @@ import { PendingCall, type InputAsk } from './pending-call.js';
 
 export interface ModernFrontDeps {
   view: RouteView;
+  way: AuditWay;
+  audit: AuditSink;
   serverInfo: Implementation;
   logger: Logger;
   maxBodyBytes: number;
@@ -56,7 +60,7 @@ export class ModernFront {
   #closed = false;
 
   constructor(private readonly deps: ModernFrontDeps) {
-    this.#handler = createMcpHandler((ctx) => this.#createServer(principalOf(ctx.authInfo)), {
+    this.#handler = createMcpHandler((ctx) => this.#createServer(principalOf(ctx.authInfo), clientOf(ctx.authInfo)), {
       legacy: 'reject',
       maxRequestBodySize: deps.maxBodyBytes,
       onerror: (error) => deps.logger.debug('modern request failed', { error: error.message }),
@@ -67,11 +71,17 @@ export class ModernFront {
   }
 
   /** Serves one 2026-07-28 request (already classified, body already parsed). */
-  async handle(req: IncomingMessage, res: ServerResponse, body: unknown, principal: Principal = ANONYMOUS): Promise<void> {
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    principal: Principal = ANONYMOUS,
+    client: AuditClient = {},
+  ): Promise<void> {
     const uris = listenedResources(body);
     if (uris.length > 0) this.#listenToResources(uris, res);
     // The SDK hands `req.auth` to the server factory: that is how a request's token reaches it.
-    (req as IncomingMessage & { auth?: AuthInfo }).auth = { token: '', clientId: principal.id, scopes: [], extra: { principal } };
+    (req as IncomingMessage & { auth?: AuthInfo }).auth = { token: '', clientId: principal.id, scopes: [], extra: { principal, client } };
     const open = this.#open.get(principal.id) ?? new Set<ServerResponse>();
     this.#open.set(principal.id, open.add(res));
     try {
@@ -124,13 +134,19 @@ export class ModernFront {
 
   // --- per-request front server ------------------------------------------------------------------
 
-  #createServer(principal: Principal): Server {
+  #createServer(principal: Principal, client: AuditClient): Server {
     const view = restrictView(this.deps.view, principal);
     const server = new Server(this.deps.serverInfo, {
       capabilities: unionCapabilities(view),
       instructions: 'Gatehouse aggregates several MCP servers; tool and prompt names are prefixed with the server name and "__".',
     });
     registerFrontHandlers(server, view, { forward: (backend, ctx, method, params) => this.#forward(principal, backend, ctx, method, params) });
+    // The SDK connects the instance to the request's own transport: the audit watches that.
+    const connect = server.connect.bind(server);
+    server.connect = async (transport) => {
+      await connect(transport);
+      tapTransport(transport, { way: this.deps.way, client: { ...client }, sessionId: () => undefined, route: viewRoute(view) }, this.deps.audit);
+    };
     return server;
   }
 
@@ -270,6 +286,10 @@ export class ModernFront {
 
 function principalOf(auth: AuthInfo | undefined): Principal {
   return (auth?.extra?.principal as Principal | undefined) ?? ANONYMOUS;
+}
+
+function clientOf(auth: AuthInfo | undefined): AuditClient {
+  return (auth?.extra?.client as AuditClient | undefined) ?? {};
 }
 
 /** The resource URIs a `subscriptions/listen` request asks updates for. */

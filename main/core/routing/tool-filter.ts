@@ -110,7 +110,8 @@ export function filterToolList<T extends { name: string }>(
 export function filteredToolResult(
   toolName: string,
   serverName: string,
-): { content: Array<{ type: 'text'; text: string }>; isError: true } {
+): { content: Array<{ type: 'text'; text: string }>; isError: true; _meta: Record<string, string> } {
   const text = `Tool "${toolName}" is disabled by the gateway's tool filter for server "${serverName}"`;
-  return { content: [{ type: 'text', text }], isError: true };
+  // The mark lets the audit tell a filtered call from the tool's own error.
+  return { content: [{ type: 'text', text }], isError: true, _meta: { 'io.gatehouse/outcome': 'filtered' } };
 }

@@ -8,7 +8,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Low } from 'lowdb';
+import { Low, Memory } from 'lowdb';
 import { z } from 'zod';
 import { Emitter, type Event } from '../base/emitter.js';
 import { errorMessage, nullLogger, type Logger } from '../base/logger.js';
@@ -129,6 +129,9 @@ export class TokenStore {
   readonly #onDidRevoke: Emitter<TokenInfo>;
   #dirty = false;
   #flushTimer: NodeJS.Timeout | undefined;
+  /** Bumped by every local mutation, so a {@link reload} that raced one is dropped. */
+  #mutations = 0;
+  readonly #inMemory: boolean;
 
   /** The path of `tokens.json`. */
   readonly file: string;
@@ -145,6 +148,7 @@ export class TokenStore {
   private constructor(db: Low<TokenFile>, file: string, entries: Entry[], warnings: string[], opts: Readonly<TokenStoreOptions>) {
     this.#db = db;
     this.file = file;
+    this.#inMemory = db.adapter instanceof Memory;
     this.#entries = entries;
     this.warnings = Object.freeze(warnings);
     this.#now = opts.now ?? (() => new Date());
@@ -198,20 +202,22 @@ export class TokenStore {
     if (needsWrite) await db.write();
 
     const entries: Entry[] = stored.map((record) => ({ record, hash: Buffer.from(record.hash, 'hex'), ephemeral: false }));
-    const env = opts.env ?? process.env;
-    const createdAt = now().toISOString();
-    const fromEnv = (variable: string, kind: TokenKind, id: string): void => {
-      const secret = env[variable];
-      if (!secret) return;
-      const hash = hashToken(secret);
-      entries.push({ record: { id, name: `env:${variable}`, kind, hash: hash.toString('hex'), createdAt, acl: freezeAcl({ servers: '*' }) }, hash, ephemeral: true });
-    };
-    fromEnv(ENV_CLIENT_TOKEN, 'client', 'env-client');
-    fromEnv(ENV_ADMIN_TOKEN, 'admin', 'env-admin');
+    entries.push(...envEntries(opts.env ?? process.env, now().toISOString()));
 
     const store = new TokenStore(db, file, entries, warnings, opts);
     for (const warning of warnings) store.#logger.warn(warning);
     return store;
+  }
+
+  /**
+   * A store that writes nothing: only the given environment tokens, plus whatever is created
+   * while it lives (tests, and a gateway built without a data directory). No I/O.
+   */
+  static inMemory(opts: Readonly<TokenStoreOptions> = {}): TokenStore {
+    const now = opts.now ?? (() => new Date());
+    const db = new Low<TokenFile>(new Memory<TokenFile>(), { version: 1, tokens: [] });
+    const entries = envEntries(opts.env ?? process.env, now().toISOString());
+    return new TokenStore(db, '(memory)', entries, [], opts);
   }
 
   /** Every token (stored and from the environment), oldest first. */
@@ -256,6 +262,7 @@ export class TokenStore {
       acl: effectiveAcl,
     };
     const entry: Entry = { record, hash, ephemeral: false };
+    this.#mutations++;
     this.#entries.push(entry);
     this.#db.data.tokens.push(record);
     try {
@@ -278,6 +285,7 @@ export class TokenStore {
     const entry = this.#entries.find((e) => e.record.id === id);
     if (!entry) return 'unknown';
     if (entry.ephemeral) return 'ephemeral';
+    this.#mutations++;
     this.#remove(id);
     await this.#db.write();
     const token = toInfo(entry);
@@ -318,12 +326,53 @@ export class TokenStore {
     return (await this.create(name, 'admin')).secret;
   }
 
-  /** Writes pending `lastUsedAt` values now. */
+  /**
+   * Catches up with `tokens.json` as another process (`gatehouse tokens`) wrote it: tokens
+   * created there start working here, and tokens gone from it are revoked here
+   * ({@link onDidRevoke} fires, so the gateway closes their sessions). A file that cannot be
+   * read or parsed is ignored (the next reload tries again). `lastUsedAt` known here is kept.
+   */
+  async reload(): Promise<void> {
+    if (this.#inMemory) return;
+    const before = this.#mutations;
+    let raw: unknown;
+    try {
+      raw = await this.#db.adapter.read();
+    } catch {
+      return;
+    }
+    // A local create or revoke happened meanwhile: the file read may predate it.
+    if (before !== this.#mutations) return;
+    const parsed = fileSchema.safeParse(raw ?? { version: 1, tokens: [] });
+    if (!parsed.success) return;
+    const records = parsed.data.tokens.flatMap((item) => {
+      const record = storedTokenSchema.safeParse(item);
+      return record.success ? [{ ...record.data, acl: freezeAcl(record.data.acl) }] : [];
+    });
+    const ids = new Set(records.map((r) => r.id));
+    const gone = this.#entries.filter((e) => !e.ephemeral && !ids.has(e.record.id));
+    for (const entry of gone) this.#remove(entry.record.id);
+    for (const record of records) {
+      if (this.#entries.some((e) => e.record.id === record.id)) continue;
+      const entry: Entry = { record, hash: Buffer.from(record.hash, 'hex'), ephemeral: false };
+      this.#entries.push(entry);
+      this.#db.data.tokens.push(record);
+      this.#onDidChange.fire({ type: 'created', token: toInfo(entry) });
+    }
+    for (const entry of gone) {
+      const token = toInfo(entry);
+      this.#onDidChange.fire({ type: 'revoked', token });
+      this.#onDidRevoke.fire(token);
+    }
+  }
+
+  /** Writes pending `lastUsedAt` values now (after catching up with the file, so nothing written elsewhere is undone). */
   async flush(): Promise<void> {
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
     if (!this.#dirty) return;
     this.#dirty = false;
+    await this.reload();
     await this.#db.write();
   }
 
@@ -352,6 +401,20 @@ export class TokenStore {
     if (index !== -1) this.#entries.splice(index, 1);
     this.#db.data.tokens = this.#db.data.tokens.filter((t) => t.id !== id);
   }
+}
+
+/** The tokens of `GATEHOUSE_TOKEN` and `GATEHOUSE_ADMIN_TOKEN`, held in memory only. */
+function envEntries(env: Readonly<Record<string, string | undefined>>, createdAt: string): Entry[] {
+  const entries: Entry[] = [];
+  const fromEnv = (variable: string, kind: TokenKind, id: string): void => {
+    const secret = env[variable];
+    if (!secret) return;
+    const hash = hashToken(secret);
+    entries.push({ record: { id, name: `env:${variable}`, kind, hash: hash.toString('hex'), createdAt, acl: freezeAcl({ servers: '*' }) }, hash, ephemeral: true });
+  };
+  fromEnv(ENV_CLIENT_TOKEN, 'client', 'env-client');
+  fromEnv(ENV_ADMIN_TOKEN, 'admin', 'env-admin');
+  return entries;
 }
 
 function toInfo(entry: Entry): TokenInfo {

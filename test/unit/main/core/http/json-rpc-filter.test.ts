@@ -86,7 +86,11 @@ describe('buildFilterRefusal', () => {
     expect(refusal).toEqual({
       jsonrpc: '2.0',
       id: 'req-9',
-      result: { isError: true, content: [{ type: 'text', text: expect.stringContaining('delete_repo') as unknown }] },
+      result: {
+        isError: true,
+        content: [{ type: 'text', text: expect.stringContaining('delete_repo') as unknown }],
+        _meta: { 'io.gatehouse/outcome': 'filtered' },
+      },
     });
     expect(JSON.stringify(refusal)).toContain('github');
   });

@@ -160,4 +160,37 @@ describe('TokenStore', () => {
     expect(store.list()).toEqual([]);
     expect(store.warnings[0]).toMatch(/not valid JSON; copied it to tokens\.json\.backup-/);
   });
+
+  it('catches up with another process: its new tokens work, its revocations fire onDidRevoke', async () => {
+    const gateway = await TokenStore.open(dir, noEnv);
+    const kept = await gateway.create('kept');
+    const doomed = await gateway.create('doomed');
+    const cli = await TokenStore.open(dir, noEnv);
+    const added = await cli.create('from-cli');
+    expect(await cli.revoke(doomed.token.id)).toBe('revoked');
+    await cli.close();
+
+    const revoked: string[] = [];
+    gateway.onDidRevoke((t) => revoked.push(t.name));
+    expect(gateway.authenticate(added.secret)).toBeUndefined();
+    await gateway.reload();
+    expect(gateway.authenticate(added.secret)?.name).toBe('from-cli');
+    expect(gateway.authenticate(doomed.secret)).toBeUndefined();
+    expect(gateway.authenticate(kept.secret)?.name).toBe('kept');
+    expect(revoked).toEqual(['doomed']);
+    // A flush of lastUsedAt does not bring the revoked token back.
+    await gateway.flush();
+    expect(await tokensFile()).not.toContain('doomed');
+    await gateway.close();
+  });
+
+  it('inMemory holds the environment tokens and writes nothing', async () => {
+    const store = TokenStore.inMemory({ env: { GATEHOUSE_TOKEN: 'client-secret', GATEHOUSE_ADMIN_TOKEN: 'admin-secret' } });
+    expect(store.authenticate('client-secret')).toMatchObject({ kind: 'client', ephemeral: true });
+    expect(store.authenticate('admin-secret')).toMatchObject({ kind: 'admin', ephemeral: true });
+    await store.create('extra');
+    await store.reload();
+    await store.close();
+    await expect(stat(path.join(dir, TOKENS_FILE))).rejects.toThrow();
+  });
 });
