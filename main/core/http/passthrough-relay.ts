@@ -57,7 +57,9 @@ export async function relayResponse(res: ServerResponse, upstream: Dispatcher.Re
         ? { status: 502, message: `${backend} answered with a redirect (HTTP ${status}), which the gateway does not follow` }
         : status >= 400 && type !== 'application/json'
           ? { status, message: `${backend} answered HTTP ${status}` }
-          : undefined;
+          : type !== '' && type !== 'application/json' && type !== 'text/event-stream' && status !== 202 && status !== 204
+            ? { status: 502, message: `${backend} answered with ${type}, not an MCP message (HTTP ${status})` }
+            : undefined;
   if (refusal) {
     await upstream.body.dump();
     opts.log('warn', 'backend refused a request', { server: opts.server, status });
