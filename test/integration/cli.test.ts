@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuditStore } from '../../main/core/audit/audit-store.js';
+import { isAlive } from '../support/processes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** GATEHOUSE_TEST_CLI runs another build (e.g. one in out/, leaving dist/ alone). */
@@ -91,16 +92,6 @@ async function waitForExit(run: CliRun, timeoutMs = EXIT_TIMEOUT_MS): Promise<{ 
     return await Promise.race([run.exited, timeout]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error; // EPERM: it exists but is not ours.
   }
 }
 

@@ -218,13 +218,7 @@ describe('per-server way across eras', () => {
         jsonrpc: '2.0',
         id: 1,
         method: 'tools/list',
-        params: {
-          _meta: {
-            'io.modelcontextprotocol/protocolVersion': '2099-01-01',
-            'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-            'io.modelcontextprotocol/clientCapabilities': {},
-          },
-        },
+        params: { _meta: envelope('2099-01-01') },
       }),
     });
     const body = (await res.json()) as { error?: { code: number; message: string; data?: { supported?: string[] } } };
@@ -245,13 +239,7 @@ describe('per-server way across eras', () => {
         jsonrpc: '2.0',
         id: 1,
         method: 'tools/list',
-        params: {
-          _meta: {
-            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-            'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-            'io.modelcontextprotocol/clientCapabilities': {},
-          },
-        },
+        params: { _meta: envelope('2026-07-28') },
       }),
     });
     const body = (await res.json()) as { error?: { code: number; message: string } };
@@ -272,6 +260,15 @@ describe('per-server way across eras', () => {
     }
   });
 });
+
+/** The 2026-07-28 per-request `_meta` envelope of a hand-made request. */
+function envelope(protocolVersion: string): Record<string, unknown> {
+  return {
+    'io.modelcontextprotocol/protocolVersion': protocolVersion,
+    'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+}
 
 async function setToolFilter(server: BackendName, filter: { block: string[] } | undefined): Promise<void> {
   const current = (await (await fetch(`${gw.url}/admin/servers/${server}`)).json()) as { config: Record<string, unknown> };

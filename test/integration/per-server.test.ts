@@ -1,15 +1,8 @@
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clientPool, FIXTURE_SERVER, makeCallLog, SERVERS, startGateway, text, type RunningGateway } from './harness.js';
+import { isAlive } from '../support/processes.js';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('per-server endpoints of stdio servers', () => {
   let gw: RunningGateway;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_SERVER, clientPool, makeCallLog, startGateway, text, type RunningGateway } from './harness.js';
+import { isAlive } from '../support/processes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const pool = clientPool();
@@ -182,11 +183,3 @@ describe.skipIf(process.platform === 'win32')('no orphans when the gateway dies'
   }
 });
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

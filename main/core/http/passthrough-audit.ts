@@ -50,19 +50,19 @@ export function auditExchange(res: ServerResponse, body: unknown, sink: Passthro
     const request = open.get(m.id);
     if (!request) return;
     open.delete(m.id);
-    sink({
-      kind: 'request',
-      method: request.method,
-      ...requestFields(request.method, request.params),
-      time: started,
-      durationMs: Date.now() - started,
-      bytesIn,
-      bytesOut: size,
-      ...(res.statusCode >= 400 ? { httpStatus: res.statusCode } : {}),
-      ...outcomeOf(message as never),
-      ...failureOutcome(res.statusCode, message),
-    });
+    sink({ ...answered(request, size), ...outcomeOf(message as never), ...failureOutcome(res.statusCode, message) });
   };
+  /** A request's event, once its answer (or the lack of one) is known. */
+  const answered = (request: OpenRequest, size: number): AuditRecordInput => ({
+    kind: 'request',
+    method: request.method,
+    ...requestFields(request.method, request.params),
+    time: started,
+    durationMs: Date.now() - started,
+    bytesIn,
+    bytesOut: size,
+    ...(res.statusCode >= 400 ? { httpStatus: res.statusCode } : {}),
+  });
   const feed = (chunk: unknown): void => {
     if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
@@ -100,14 +100,7 @@ export function auditExchange(res: ServerResponse, body: unknown, sink: Passthro
       // Requests that got no answer: the stream broke, or the client left first.
       for (const [, request] of open) {
         sink({
-          kind: 'request',
-          method: request.method,
-          ...requestFields(request.method, request.params),
-          time: started,
-          durationMs: Date.now() - started,
-          bytesIn,
-          bytesOut,
-          ...(res.statusCode >= 400 ? { httpStatus: res.statusCode } : {}),
+          ...answered(request, bytesOut),
           outcome: res.statusCode === 504 ? 'timeout' : res.statusCode === 202 ? 'ok' : 'backend_unreachable',
           ...(res.statusCode === 202 || res.statusCode < 300 ? {} : { error: { message: `no answer (HTTP ${res.statusCode})` } }),
         });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProcessReaper } from '../../../../../main/core/backends/reaper.js';
 import { nullLogger } from '../../../../../main/core/base/logger.js';
+import { isAlive } from '../../../../support/processes.js';
 
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -28,14 +29,6 @@ function sleeper(): number {
   return child.pid!;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-reaper-'));
