@@ -19,8 +19,9 @@ describe('aggregate /mcp in front of real stdio servers', () => {
         env: { FIXTURE_LABEL: 'beta', FIXTURE_CALL_LOG: callLog.path },
         toolFilter: { block: ['delete_*'] },
       },
-      broken: { command: 'node', args: [FIXTURE_SERVER, '--crash-on-start'] },
-      missing: { command: 'gatehouse-no-such-command-xyz' },
+      // No restarts: this file checks how a failed start is reported (supervision tests restarts).
+      broken: { command: 'node', args: [FIXTURE_SERVER, '--crash-on-start'], restart: 'never' },
+      missing: { command: 'gatehouse-no-such-command-xyz', restart: 'never' },
     });
   });
   afterEach(async () => {
