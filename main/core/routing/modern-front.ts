@@ -67,7 +67,7 @@ export class ModernFront {
     });
     this.#node = toNodeHandler(this.#handler, {
       onerror: (error: Error) => deps.logger.warn('modern handler failed', { error: error.message }),
-    } as never);
+    });
   }
 
   /** Serves one 2026-07-28 request (already classified, body already parsed). */
@@ -79,7 +79,7 @@ export class ModernFront {
     client: AuditClient = {},
   ): Promise<void> {
     const uris = listenedResources(body);
-    if (uris.length > 0) this.#listenToResources(uris, res);
+    if (uris.length > 0) this.#listenToResources(restrictView(this.deps.view, principal), uris, res);
     // The SDK hands `req.auth` to the server factory: that is how a request's token reaches it.
     (req as IncomingMessage & { auth?: AuthInfo }).auth = { token: '', clientId: principal.id, scopes: [], extra: { principal, client } };
     const open = this.#open.get(principal.id) ?? new Set<ServerResponse>();
@@ -253,7 +253,15 @@ export class ModernFront {
   }
 
   /** Subscribes upstream to `uris` while the listen stream on `res` stays open (ref-counted). */
-  #listenToResources(uris: string[], res: ServerResponse): void {
+  #listenToResources(view: RouteView, allUris: string[], res: ServerResponse): void {
+    // Only resources of servers the caller may use.
+    const uris = allUris.filter((uri) => {
+      try {
+        return backendForUri(view, uri) !== undefined;
+      } catch {
+        return false;
+      }
+    });
     for (const uri of uris) {
       const count = this.#resourceListeners.get(uri) ?? 0;
       this.#resourceListeners.set(uri, count + 1);
