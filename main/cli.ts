@@ -18,6 +18,8 @@ import { runApproveCommand } from './cli/approve-command.js';
 import { runSecretsCommand, type CommandIo } from './cli/secrets-command.js';
 import { runTokensCommand } from './cli/tokens-command.js';
 import { runAuditCommand } from './cli/audit-command.js';
+import { runBridgeCommand } from './cli/bridge-command.js';
+import { runClientCommand } from './cli/client-command.js';
 import { AuditStore, auditDir } from './core/audit/audit-store.js';
 import { createRedactor } from './core/audit/redact.js';
 
@@ -26,6 +28,8 @@ const USAGE = `Usage: gatehouse serve [options]
        gatehouse secrets set NAME | list | delete NAME     (set reads the value from stdin)
        gatehouse approve SERVER | --list
        gatehouse audit export [filters] [--format jsonl|csv] | tail | verify   (gatehouse audit --help)
+       gatehouse bridge [--server NAME] [--url URL] [--token-env VAR]   (stdio bridge for stdio-only clients)
+       gatehouse client list | show CLIENT | install CLIENT | remove CLIENT   (gatehouse client --help)
        (each command also takes --data-dir DIR and --help)
 
 Runs the Gatehouse MCP gateway without the desktop app.
@@ -55,6 +59,8 @@ Environment:
 async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const command = argv[0];
   if (command === 'tokens' || command === 'secrets' || command === 'approve') return runSecurityCommand(command, argv.slice(1), env);
+  if (command === 'bridge') return runBridgeCommand(argv.slice(1), { stderr: (text) => void process.stderr.write(text), env });
+  if (command === 'client') return runClientCommand(argv.slice(1), { stdout: (text) => void process.stdout.write(text), stderr: (text) => void process.stderr.write(text), env }, defaultDataDir(process.platform, env));
   if (command === 'audit') {
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());

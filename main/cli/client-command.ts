@@ -1,0 +1,178 @@
+/**
+ * `gatehouse client list | show CLIENT | install CLIENT | remove CLIENT`: the client-config
+ * generators (shared/client-configs) and the installer (core/clients) from the command line.
+ * `install` creates a client token of its own and prints its secret once, on stdout alone.
+ */
+import { realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { parseArgs } from 'node:util';
+import { endpointUrl, generate, isClientId, listClients, type ClientOs, type GeneratedConfig } from '../../shared/client-configs/index.js';
+import { errorMessage } from '../core/base/logger.js';
+import { defaultEntryName, installClient, removeClient } from '../core/clients/client-installer.js';
+import { findConfigFile, resolvePathTemplate, type InstallEnv } from '../core/clients/install.js';
+import { TokenStore } from '../core/security/token-store.js';
+
+export const CLIENT_USAGE = `Usage:
+  gatehouse client list                       every client Gatehouse can configure
+  gatehouse client show CLIENT [options]      the config snippet for CLIENT, and where it goes
+  gatehouse client install CLIENT [options]   write it into CLIENT's config file for this user,
+                                              with a new client token of its own (printed once)
+  gatehouse client remove CLIENT [--server NAME] [--name ENTRY]
+                                              take that entry out again and revoke its token
+Options:
+  --server NAME      one server's endpoint instead of the aggregate (the token is limited to it)
+  --servers a,b      install: limit the token to these servers (default: all)
+  --url URL          the gateway (default http://127.0.0.1:7420)
+  --name ENTRY       the entry name in the client's config (default gatehouse, or gatehouse-NAME)
+  --token-env VAR    the environment variable the client reads the token from (default GATEHOUSE_TOKEN)
+  --force            install: replace an existing install (new token; the old one is revoked)
+  --data-dir DIR     where tokens.json lives`;
+
+/** Where the command reads and writes. */
+export interface ClientCommandIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Default: the real home folder and platform. */
+  home?: string;
+  platform?: NodeJS.Platform;
+  /** How stdio clients start the bridge; default: this Node and this CLI script. */
+  bridgeCommand?: { command: string; args?: readonly string[] };
+}
+
+/** Runs `gatehouse client ...` (`argv` is what follows `client`); resolves to the exit code. */
+export async function runClientCommand(argv: readonly string[], io: ClientCommandIo, defaultDataDir: string): Promise<number> {
+  let values: { server?: string; servers?: string; url?: string; name?: string; 'token-env'?: string; force?: boolean; 'data-dir'?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        server: { type: 'string' },
+        servers: { type: 'string' },
+        url: { type: 'string' },
+        name: { type: 'string' },
+        'token-env': { type: 'string' },
+        force: { type: 'boolean' },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    io.stderr(`gatehouse client: ${errorMessage(error)}\n\n${CLIENT_USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout(`${CLIENT_USAGE}\n`);
+    return 0;
+  }
+  const [action, client, ...extra] = positionals;
+  if (action === 'list' && client === undefined) {
+    for (const c of listClients()) {
+      const how = c.transport === 'stdio-bridge' ? 'via gatehouse bridge' : c.transport === 'unreachable' ? 'cannot reach 127.0.0.1' : 'HTTP';
+      io.stdout(`${c.id.padEnd(24)} ${c.title.padEnd(32)} ${how.padEnd(24)} ${c.installable ? 'install' : ''}\n`.replace(/ +\n$/, '\n'));
+    }
+    return 0;
+  }
+  if (!action || !['show', 'install', 'remove'].includes(action) || client === undefined || extra.length > 0) {
+    io.stderr(`${CLIENT_USAGE}\n`);
+    return 2;
+  }
+  if (!isClientId(client)) {
+    io.stderr(`gatehouse client: unknown client "${client}" (see gatehouse client list)\n`);
+    return 2;
+  }
+  if (values.server !== undefined && values.servers !== undefined) {
+    io.stderr('gatehouse client: --server already limits the token to that server; leave out --servers\n');
+    return 2;
+  }
+  const gatewayUrl = values.url ?? 'http://127.0.0.1:7420';
+  const platform = io.platform ?? process.platform;
+  const os: ClientOs = platform === 'darwin' || platform === 'win32' ? platform : 'linux';
+  const ienv: InstallEnv = { home: io.home ?? homedir(), platform: os, env: io.env };
+  const bridgeCommand = io.bridgeCommand ?? { command: process.execPath, args: [realpathSync(process.argv[1]!)] };
+  const entryName = values.name ?? defaultEntryName(values.server);
+
+  try {
+    if (action === 'show') {
+      const config = generate(client, {
+        url: endpointUrl(gatewayUrl, values.server),
+        serverName: entryName,
+        bridgeCommand,
+        ...(values['token-env'] ? { tokenEnvVar: values['token-env'] } : {}),
+      });
+      io.stdout(await describe(config, ienv));
+      return 0;
+    }
+    const dataDir = values['data-dir'] ?? defaultDataDir;
+    const tokens = await TokenStore.open(dataDir, { env: {} });
+    for (const warning of tokens.warnings) io.stderr(`gatehouse: warning: ${warning}\n`);
+    try {
+      if (action === 'remove') {
+        const result = await removeClient({ client, entryName, ...(values.server !== undefined ? { server: values.server } : {}) }, tokens, ienv);
+        io.stdout(
+          result.removed
+            ? `Removed "${entryName}" from ${result.file}${result.backup ? ` (backup: ${result.backup})` : ''}.\n`
+            : `"${entryName}" was not in ${result.file}; nothing changed.\n`,
+        );
+        if (result.revokedTokens > 0) io.stdout(`Revoked ${result.revokedTokens} token${result.revokedTokens === 1 ? '' : 's'} of this client.\n`);
+        return 0;
+      }
+      const result = await installClient(
+        {
+          client,
+          gatewayUrl,
+          entryName,
+          bridgeCommand,
+          force: values.force === true,
+          ...(values.server !== undefined ? { server: values.server } : {}),
+          ...(values.servers !== undefined ? { acl: { servers: values.servers.split(',').map((s) => s.trim()).filter(Boolean) } } : {}),
+          ...(values['token-env'] ? { tokenEnvVar: values['token-env'] } : {}),
+        },
+        tokens,
+        ienv,
+      );
+      if (result.status === 'already-installed') {
+        io.stderr(`"${entryName}" is already installed in ${result.file} (token "${result.tokenName}"). Use --force to replace it with a new token.\n`);
+        return 0;
+      }
+      io.stderr(`${result.created ? 'Created' : 'Updated'} ${result.file}${result.backup ? ` (backup: ${result.backup})` : ''}.\n`);
+      io.stderr(`Created client token "${result.tokenName}" (id ${result.tokenId}).\n`);
+      const config = result.config;
+      if (config.literalToken) {
+        io.stderr('The token is written in that file (this client cannot read it from elsewhere); it is not printed.\n');
+      } else {
+        const how = config.client === 'vscode' ? 'paste it when VS Code asks for the Gatehouse client token' : `set ${config.tokenEnvVar} to it where ${config.client} runs`;
+        io.stderr(`Its secret is shown once (${how}):\n`);
+        io.stdout(`${result.secret}\n`);
+      }
+      for (const note of config.notes) io.stderr(`note: ${note}\n`);
+      for (const warning of config.warnings) io.stderr(`warning: ${warning}\n`);
+      return 0;
+    } finally {
+      await tokens.close();
+    }
+  } catch (error) {
+    io.stderr(`gatehouse client: ${errorMessage(error)}\n`);
+    return 1;
+  }
+}
+
+async function describe(config: GeneratedConfig, ienv: InstallEnv): Promise<string> {
+  const out: string[] = [];
+  const loc = config.location;
+  if (loc.kind === 'unreachable') return `${config.notes.join('\n')}\n`;
+  if (loc.kind === 'command') out.push('Run:');
+  else if (loc.kind === 'ui') out.push(`Paste into ${loc.where}:`);
+  else if (loc.scope === 'project') out.push(`Put in ${(loc.paths[ienv.platform] ?? [])[0] ?? ''} in your project:`);
+  else {
+    const file = config.entry ? await findConfigFile(config.client, config.entry, ienv) : resolvePathTemplate((loc.paths[ienv.platform] ?? [''])[0]!, ienv);
+    out.push(`Put in ${file}${config.entry ? ` (or: gatehouse client install ${config.client})` : ''}:`);
+  }
+  out.push('', config.snippet, '');
+  for (const note of config.notes) out.push(`note: ${note}`);
+  for (const warning of config.warnings) out.push(`warning: ${warning}`);
+  if (config.deepLink) out.push(`install link: ${config.deepLink}`);
+  return `${out.join('\n')}\n`;
+}
