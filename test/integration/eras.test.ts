@@ -247,6 +247,18 @@ describe('per-server way across eras', () => {
     expect(body.error?.message).toMatch(/mcp-method/i);
   });
 
+  it('checks a 2026-07-28 backend with server/discover (it has no ping) and leaves it running', async () => {
+    const pinged = await startGateway({ modern: { type: 'http', url: modernHttpUrl, pingIntervalMs: 100 } });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const view = pinged.gateway.serverView('modern')!;
+      expect(view.status).toBe('running');
+      expect(view.restarts ?? 0).toBe(0);
+    } finally {
+      await pinged.stop();
+    }
+  });
+
   it('answers server/discover with what the live backends support together', async () => {
     const client = new ModernClient({ name: 'v2-client', version: '2.0.0' }, { versionNegotiation: { mode: 'auto' } });
     await client.connect(new ModernTransport(new URL(`${gw.url}/mcp`)));

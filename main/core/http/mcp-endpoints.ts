@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NodeStreamableHTTPServerTransport, toWebRequest } from '@modelcontextprotocol/node';
-import { isLegacyRequest } from '@modelcontextprotocol/server';
+import { isLegacyRequest, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import type { Implementation, Transport } from '@modelcontextprotocol/server';
 import type { Backend } from '../backends/backend.js';
 import type { BackendManager } from '../backends/backend-manager.js';
@@ -389,6 +389,13 @@ export class McpEndpoints {
    */
   async #isModern(req: IncomingMessage, body: JsonBody | undefined): Promise<boolean> {
     if (!body || typeof req.headers['mcp-session-id'] === 'string') return false;
+    // The common cases are decided from the parsed body, as the SDK would; building a web
+    // Request for its predicate costs more than the rest of a pass-through hop.
+    const claim = envelopeClaim(body.value);
+    const header = req.headers['mcp-protocol-version'];
+    const modernHeader = typeof header === 'string' && !LEGACY_REVISIONS.has(header);
+    if (claim === 'none' && !modernHeader) return false;
+    if (claim === 'single') return true;
     const request = await toWebRequest(req, body.value);
     return !(await isLegacyRequest(request, body.value, { maxRequestBodySize: this.deps.maxBodyBytes }));
   }
@@ -418,6 +425,23 @@ export class McpEndpoints {
 }
 
 const NO_BODY = Symbol('no body');
+
+/** The 2025-era revisions: an `MCP-Protocol-Version` header naming one of these makes no modern claim. */
+const LEGACY_REVISIONS = new Set(['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25']);
+
+/**
+ * Whether a body carries the 2026-07-28 envelope claim (`_meta` protocol version): `single`
+ * for one request or notification that does, `none` when no message does, `mixed` otherwise
+ * (batches with claims are left to the SDK's own predicate).
+ */
+function envelopeClaim(body: unknown): 'none' | 'single' | 'mixed' {
+  const claims = (message: unknown): boolean => {
+    const meta = (message as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta;
+    return typeof meta === 'object' && meta !== null && PROTOCOL_VERSION_META_KEY in meta;
+  };
+  if (Array.isArray(body)) return body.some(claims) ? 'mixed' : 'none';
+  return claims(body) ? 'single' : 'none';
+}
 
 /** Who is on the other end of a request, for the audit: never the token, only its name. */
 export function auditClient(req: IncomingMessage, principal: Principal): AuditClient {
