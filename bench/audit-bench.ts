@@ -1,10 +1,9 @@
 /**
  * Audit benchmark: writes N events (default 1,000,000) into a temp dir, then measures opening
  * (index build), filtered pages, free-text pages, deep pagination and export throughput.
+ * `npm run bench` runs it as a child process and reads the JSON line it prints last; alone:
  *
- *   node node_modules/typescript/bin/tsc --ignoreConfig --outDir .bench --rootDir . \
- *     --module nodenext --moduleResolution nodenext --target es2023 --types node --skipLibCheck \
- *     bench/audit-bench.ts && node .bench/bench/audit-bench.js [N]
+ *   npx tsc -p bench/tsconfig.json && node out/bench/bench/audit-bench.js [N] [--json]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,7 +14,20 @@ import type { AuditQuery } from '../main/core/audit/audit-query.js';
 import { AuditStore } from '../main/core/audit/audit-store.js';
 import { createRedactor } from '../main/core/audit/redact.js';
 
-const N = Number(process.argv[2] ?? 1_000_000);
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const N = Number(positional[0] ?? 1_000_000);
+const JSON_OUT = process.argv.includes('--json');
+
+/** The figures `npm run bench` reports (times in ms). */
+const results: {
+  events: number;
+  writeMs?: number;
+  recordUs?: number;
+  readyMs?: number;
+  rssMiB?: number;
+  pages: Record<string, number>;
+  export: Record<string, { ms: number; eventsPerSec: number }>;
+} = { events: N, pages: {}, export: {} };
 const SERVERS = ['filesystem', 'github', 'memory', 'everything', 'postgres', 'slack', 'browser', 'search'];
 const TOOLS = ['read_file', 'write_file', 'list_dir', 'search_code', 'create_issue', 'get_page', 'query', 'send_message', 'echo', 'add'];
 const OUTCOMES: AuditOutcome[] = ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'tool_error', 'rpc_error', 'timeout', 'backend_unreachable'];
@@ -41,10 +53,13 @@ function event(i: number): AuditRecordInput {
   };
 }
 
+let lastMs = 0;
+
 async function time<T>(label: string, fn: () => Promise<T>): Promise<T> {
   const start = performance.now();
   const result = await fn();
-  console.log(`${label.padEnd(58)} ${(performance.now() - start).toFixed(1).padStart(9)} ms`);
+  lastMs = performance.now() - start;
+  console.log(`${label.padEnd(58)} ${lastMs.toFixed(1).padStart(9)} ms`);
   return result;
 }
 
@@ -61,6 +76,7 @@ async function main(): Promise<void> {
       }
       await store.close();
     });
+    results.writeMs = lastMs;
 
     const syncDir = await mkdtemp(path.join(os.tmpdir(), 'gatehouse-audit-bench-sync-'));
     const syncStore = await AuditStore.open({ dir: syncDir, redactor });
@@ -70,11 +86,14 @@ async function main(): Promise<void> {
       return (performance.now() - start) / 20_000;
     });
     console.log(`  → ${(perRecord * 1000).toFixed(1)} µs per record()`);
+    results.recordUs = perRecord * 1000;
     await syncStore.close();
     await rm(syncDir, { recursive: true, force: true });
 
     const store = await time('open (until record() can be called)', () => AuditStore.open({ dir, readOnly: true }));
     await time('ready (segments scanned, index built)', () => store.ready);
+    results.readyMs = lastMs;
+    results.rssMiB = process.memoryUsage().rss / 2 ** 20;
     console.log(`  → ${store.size.toLocaleString('en')} events indexed, ${process.memoryUsage().rss >> 20} MiB RSS`);
 
     const queries: [string, AuditQuery][] = [
@@ -87,6 +106,7 @@ async function main(): Promise<void> {
     ];
     for (const [label, query] of queries) {
       const page = await time(label, () => store.query(query));
+      results.pages[label] = lastMs;
       if (page.items.length === 0) console.log('  → (no match)');
     }
     let cursor: string | undefined;
@@ -96,12 +116,14 @@ async function main(): Promise<void> {
         cursor = page.nextCursor ?? undefined;
       }
     });
+    results.pages['20 pages deep with the cursor (server=slack, limit 100)'] = lastMs;
 
     for (const format of ['jsonl', 'csv'] as const) {
       let bytes = 0;
       const start = performance.now();
       for await (const chunk of store.export({}, format)) bytes += chunk.length;
       const ms = performance.now() - start;
+      results.export[format] = { ms, eventsPerSec: (store.size / ms) * 1000 };
       console.log(
         `${`export ${format}, all events`.padEnd(58)} ${ms.toFixed(1).padStart(9)} ms  → ${Math.round((store.size / ms) * 1000).toLocaleString('en')} events/s, ${(bytes / 2 ** 20).toFixed(0)} MiB`,
       );
@@ -110,6 +132,7 @@ async function main(): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  if (JSON_OUT) console.log(JSON.stringify(results));
 }
 
 await main();

@@ -1,0 +1,401 @@
+/**
+ * The control API: what the UI can ask of a gateway. One contract, two transports. In a browser
+ * (headless `gatehouse serve`) {@link createHttpControlApi} implements it over `/admin` with the
+ * admin token; in the Electron window the preload will expose an object of the same shape on
+ * `window.gateway`. The renderer is written against {@link ControlApi} only.
+ *
+ * Runs in every process (renderer, preload, main, a browser): no `node:*`, no React. The DTOs
+ * below mirror what the admin API answers; `test/unit/shared/control-api.test.ts` checks that
+ * they stay assignable from the core's own types.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// DTOs
+// ---------------------------------------------------------------------------------------------
+
+/** Lifecycle state of a server as the list shows it (`disabled` when `enabled` is false). */
+export type ServerStatus = 'stopped' | 'starting' | 'running' | 'degraded' | 'error' | 'disabled';
+
+/** One server as `GET /admin/servers` lists it. Header and env values never appear. */
+export interface ServerView {
+  name: string;
+  transport: 'stdio' | 'sse' | 'streamable-http';
+  enabled: boolean;
+  status: string;
+  reason?: string;
+  since: number;
+  pid?: number;
+  lastError?: string;
+  toolCount: number;
+  filteredToolCount: number;
+  restarts?: number;
+  nextRestartAt?: number;
+  lastExit?: { code: number | null; signal: string | null; at: number };
+  lazy?: boolean;
+  dormant?: boolean;
+  protocolEra?: 'modern' | 'legacy';
+  ways?: { legacyClients: 'passthrough' | 'bridged'; modernClients: 'passthrough' | 'bridged' };
+  /** Stdio servers when approvals are on: `pending` or `changed` servers wait for approval. */
+  approval?: 'approved' | 'pending' | 'changed';
+}
+
+/**
+ * `GET /admin/servers/<name>`: the view plus its config in `mcpServers` form. Header and env
+ * values are shown as {@link REDACTED}; a PUT that sends {@link REDACTED} back for a key keeps
+ * the stored value.
+ */
+export interface ServerDetail extends ServerView {
+  config: McpServerEntry;
+  stderr?: string[];
+}
+
+/** What the admin API puts in place of header and env values, and accepts back as "unchanged". */
+export const REDACTED = '[REDACTED]';
+
+/** A user-facing `mcpServers` entry (validated by `parseServerEntry` in `config-schema.ts`). */
+export type McpServerEntry = Record<string, unknown>;
+
+/** One tool of one server (`GET /admin/tools`). */
+export interface ToolView {
+  server: string;
+  name: string;
+  exposedName: string;
+  shortened: boolean;
+  /** Passes the server's tool filter. */
+  enabled: boolean;
+  description?: string;
+}
+
+/** How a stdio server would launch, shown before approving it (`GET /admin/approvals`). */
+export interface LaunchDescription {
+  server: string;
+  command: string;
+  resolvedCommand?: string;
+  args: string[];
+  commandLine: string;
+  cwd: string;
+  cwdIsDefault: boolean;
+  envNames: string[];
+  secretRefs: string[];
+  fingerprint: string;
+}
+
+export interface ApprovalView {
+  server: string;
+  status: 'not-needed' | 'approved' | 'pending' | 'changed';
+  approval?: { fingerprint: string; approvedAt: string; source: string };
+  launch: LaunchDescription;
+}
+
+export const AUDIT_OUTCOMES = ['ok', 'tool_error', 'rpc_error', 'denied', 'filtered', 'timeout', 'backend_unreachable', 'backend_http_error'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+export const AUDIT_KINDS = ['request', 'notification', 'server_request', 'lifecycle'] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];
+
+/** One audit timeline entry, as stored (see README, "Audit timeline"). */
+export interface AuditEvent {
+  time: number;
+  id: string;
+  kind: AuditKind;
+  sessionId?: string;
+  client?: { tokenName?: string; ip?: string; userAgent?: string; name?: string; version?: string };
+  way?: 'aggregate' | 'per-server';
+  server?: string;
+  method?: string;
+  target?: string;
+  args?: unknown;
+  outcome?: AuditOutcome;
+  error?: { code?: number | string; message: string };
+  durationMs?: number;
+  bytesIn?: number;
+  bytesOut?: number;
+  httpStatus?: number;
+  preview?: string;
+  event?: 'start' | 'exit' | 'restart' | 'error' | 'degraded' | 'recovered' | 'stop';
+  exitCode?: number | null;
+  signal?: string | null;
+}
+
+/**
+ * Audit filters as the query string carries them. Every field is passed through as written:
+ * times as `24h`, `7d`, ISO or epoch ms; names may hold `*` and `?` and comma-separated lists.
+ */
+export interface AuditFilter {
+  since?: string;
+  until?: string;
+  server?: string;
+  client?: string;
+  method?: string;
+  tool?: string;
+  outcome?: string;
+  kind?: string;
+  q?: string;
+}
+
+export const AUDIT_FILTER_KEYS = ['since', 'until', 'server', 'client', 'method', 'tool', 'outcome', 'kind', 'q'] as const satisfies ReadonlyArray<keyof AuditFilter>;
+
+export interface AuditPage {
+  items: AuditEvent[];
+  nextCursor: string | null;
+}
+
+export interface ServerStats {
+  server: string;
+  calls: number;
+  outcomes: Record<AuditOutcome, number>;
+  errors: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  latencySamples: number;
+}
+
+export interface TokenAcl {
+  servers: '*' | string[];
+  toolFilter?: { allow?: string[]; block?: string[] };
+}
+
+export interface TokenInfo {
+  id: string;
+  name: string;
+  kind: 'client' | 'admin';
+  createdAt: string;
+  lastUsedAt?: string;
+  acl: TokenAcl;
+  ephemeral: boolean;
+}
+
+/** The answer to a token creation: the only time the secret is available. */
+export interface CreatedToken {
+  token: TokenInfo;
+  secret: string;
+}
+
+export interface SecretInfo {
+  name: string;
+  updatedAt: string;
+  usedBy: string[];
+}
+
+export interface SecretsView {
+  secrets: SecretInfo[];
+  /** Secrets referenced by some server but not set. */
+  missing: Array<{ name: string; usedBy: string[] }>;
+}
+
+/** A file to save: the export of the audit timeline. */
+export interface ExportedFile {
+  fileName: string;
+  mimeType: string;
+  body: string;
+}
+
+/** A failure of a control API call: the HTTP status (0 for a network failure) and the gateway's message. */
+export class ControlApiError extends Error {
+  override readonly name = 'ControlApiError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** Stops a subscription. */
+export type Unsubscribe = () => void;
+
+/**
+ * Everything the control UI does. Every method rejects with a {@link ControlApiError}; a 401
+ * means the admin token is missing or no longer valid.
+ */
+export interface ControlApi {
+  /** Base URL of the gateway's MCP endpoints (`http://127.0.0.1:7420`), for client configs. */
+  gatewayUrl(): string;
+
+  listServers(): Promise<ServerView[]>;
+  getServer(name: string): Promise<ServerDetail>;
+  /** Creates a server; rejects with status 409 when the name exists, 400 with details when invalid. */
+  addServer(name: string, entry: McpServerEntry): Promise<ServerView>;
+  /** Creates or replaces a server. {@link REDACTED} values of `env`/`headers` keep the stored ones. */
+  putServer(name: string, entry: McpServerEntry): Promise<ServerView>;
+  removeServer(name: string): Promise<void>;
+  startServer(name: string): Promise<ServerView>;
+  stopServer(name: string): Promise<ServerView>;
+  restartServer(name: string): Promise<ServerView>;
+  serverLogs(name: string): Promise<string[]>;
+  listApprovals(): Promise<ApprovalView[]>;
+  /** Approves the launch that was shown (`fingerprint`); 409 if it changed since. */
+  approveServer(name: string, fingerprint?: string): Promise<void>;
+
+  listTools(): Promise<ToolView[]>;
+
+  queryAudit(filter: AuditFilter, page?: { limit?: number; cursor?: string }): Promise<AuditPage>;
+  /**
+   * New audit events matching `filter`, as they happen, until the returned function is called.
+   * `onError` is called once if the stream fails or ends; the caller may subscribe again.
+   */
+  streamAudit(filter: AuditFilter, onEvent: (event: AuditEvent) => void, onError?: (error: ControlApiError) => void): Unsubscribe;
+  exportAudit(filter: AuditFilter, format: 'jsonl' | 'csv'): Promise<ExportedFile>;
+  stats(): Promise<ServerStats[]>;
+
+  listTokens(): Promise<TokenInfo[]>;
+  createToken(request: { name: string; kind?: 'client' | 'admin'; acl?: TokenAcl }): Promise<CreatedToken>;
+  revokeToken(id: string): Promise<void>;
+
+  listSecrets(): Promise<SecretsView>;
+  setSecret(name: string, value: string): Promise<void>;
+  deleteSecret(name: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP implementation
+// ---------------------------------------------------------------------------------------------
+
+/** Options of {@link createHttpControlApi}. */
+export interface HttpControlApiOptions {
+  /** The gateway's origin, e.g. `http://127.0.0.1:7420` (in the browser: `location.origin`). */
+  baseUrl: string;
+  /** An admin token, sent as `Authorization: Bearer`. */
+  token: string;
+  /** Defaults to the global `fetch`. */
+  fetch?: typeof fetch;
+}
+
+/** Query string of an audit filter; empty fields are left out. */
+export function auditSearchParams(filter: AuditFilter, extra: Record<string, string | undefined> = {}): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const key of AUDIT_FILTER_KEYS) {
+    const value = filter[key]?.trim();
+    if (value) params.set(key, value);
+  }
+  for (const [key, value] of Object.entries(extra)) if (value !== undefined) params.set(key, value);
+  return params;
+}
+
+/** The {@link ControlApi} over the gateway's `/admin` HTTP API. */
+export function createHttpControlApi(opts: Readonly<HttpControlApiOptions>): ControlApi {
+  const base = opts.baseUrl.replace(/\/+$/, '');
+  const doFetch = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const headers = (json: boolean): Record<string, string> => ({
+    authorization: `Bearer ${opts.token}`,
+    ...(json ? { 'content-type': 'application/json' } : {}),
+  });
+
+  async function send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+    let res: Response;
+    try {
+      res = await doFetch(`${base}${path}`, {
+        method,
+        headers: headers(body !== undefined),
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(signal ? { signal } : {}),
+        cache: 'no-store',
+      });
+    } catch (error) {
+      throw new ControlApiError(0, `cannot reach the gateway (${error instanceof Error ? error.message : String(error)})`);
+    }
+    if (!res.ok) throw await toError(res);
+    return res;
+  }
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await send(method, path, body);
+    return (await res.json()) as T;
+  }
+  const seg = encodeURIComponent;
+
+  return {
+    gatewayUrl: () => base,
+    listServers: async () => (await call<{ servers: ServerView[] }>('GET', '/admin/servers')).servers,
+    getServer: (name) => call('GET', `/admin/servers/${seg(name)}`),
+    addServer: (name, entry) => call('POST', '/admin/servers', { ...entry, name }),
+    putServer: (name, entry) => call('PUT', `/admin/servers/${seg(name)}`, entry),
+    removeServer: async (name) => void (await call('DELETE', `/admin/servers/${seg(name)}`)),
+    startServer: (name) => call('POST', `/admin/servers/${seg(name)}/start`),
+    stopServer: (name) => call('POST', `/admin/servers/${seg(name)}/stop`),
+    restartServer: (name) => call('POST', `/admin/servers/${seg(name)}/restart`),
+    serverLogs: async (name) => (await call<{ stderr: string[] }>('GET', `/admin/servers/${seg(name)}/logs`)).stderr,
+    listApprovals: async () => (await call<{ servers: ApprovalView[] }>('GET', '/admin/approvals')).servers,
+    approveServer: async (name, fingerprint) =>
+      void (await call('POST', `/admin/servers/${seg(name)}/approve`, fingerprint !== undefined ? { fingerprint } : {})),
+    listTools: async () => (await call<{ tools: ToolView[] }>('GET', '/admin/tools')).tools,
+    queryAudit: (filter, page = {}) =>
+      call('GET', `/admin/audit?${auditSearchParams(filter, { limit: page.limit?.toString(), cursor: page.cursor })}`),
+    streamAudit(filter, onEvent, onError) {
+      const controller = new AbortController();
+      const fail = (error: unknown): void => {
+        if (controller.signal.aborted) return;
+        onError?.(error instanceof ControlApiError ? error : new ControlApiError(0, `audit stream ended (${String(error)})`));
+      };
+      void (async () => {
+        const res = await send('GET', `/admin/audit/stream?${auditSearchParams(filter)}`, undefined, controller.signal);
+        if (!res.body) throw new ControlApiError(0, 'audit stream has no body');
+        await readServerSentEvents(res.body, (name, data) => {
+          if (name === 'audit') onEvent(JSON.parse(data) as AuditEvent);
+        });
+        throw new ControlApiError(0, 'audit stream ended');
+      })().catch(fail);
+      return () => controller.abort();
+    },
+    async exportAudit(filter, format) {
+      const res = await send('GET', `/admin/audit/export?${auditSearchParams(filter, { format })}`);
+      const disposition = res.headers.get('content-disposition') ?? '';
+      const fileName = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `gatehouse-audit.${format}`;
+      return { fileName, mimeType: res.headers.get('content-type') ?? 'text/plain', body: await res.text() };
+    },
+    stats: async () => (await call<{ servers: ServerStats[] }>('GET', '/admin/stats')).servers,
+    listTokens: async () => (await call<{ tokens: TokenInfo[] }>('GET', '/admin/tokens')).tokens,
+    createToken: (request) => call('POST', '/admin/tokens', request),
+    revokeToken: async (id) => void (await call('DELETE', `/admin/tokens/${seg(id)}`)),
+    listSecrets: () => call('GET', '/admin/secrets'),
+    setSecret: async (name, value) => void (await call('PUT', `/admin/secrets/${seg(name)}`, { value })),
+    deleteSecret: async (name) => void (await call('DELETE', `/admin/secrets/${seg(name)}`)),
+  };
+}
+
+async function toError(res: Response): Promise<ControlApiError> {
+  let message = `HTTP ${res.status}`;
+  let details: string[] = [];
+  try {
+    const body = (await res.json()) as { error?: unknown; details?: unknown };
+    if (typeof body.error === 'string') message = body.error;
+    else if (body.error && typeof body.error === 'object' && typeof (body.error as { message?: unknown }).message === 'string') {
+      message = (body.error as { message: string }).message;
+    }
+    if (Array.isArray(body.details)) details = body.details.filter((d): d is string => typeof d === 'string');
+  } catch {
+    // Not JSON: keep the status line.
+  }
+  return new ControlApiError(res.status, message, details);
+}
+
+/**
+ * Reads a `text/event-stream` body and calls `onEvent(name, data)` per event (comments and
+ * heartbeats are skipped). Resolves when the stream ends. `EventSource` cannot send an
+ * `Authorization` header, hence this small parser over `fetch`.
+ */
+export async function readServerSentEvents(body: ReadableStream<Uint8Array>, onEvent: (name: string, data: string) => void): Promise<void> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let end: number;
+    while ((end = buffer.search(/\r?\n\r?\n/)) !== -1) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, '');
+      let name = 'message';
+      const data: string[] = [];
+      for (const line of block.split(/\r?\n/)) {
+        if (line.startsWith(':')) continue;
+        const colon = line.indexOf(':');
+        const field = colon === -1 ? line : line.slice(0, colon);
+        const val = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'event') name = val;
+        else if (field === 'data') data.push(val);
+      }
+      if (data.length > 0) onEvent(name, data.join('\n'));
+    }
+  }
+}
