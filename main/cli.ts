@@ -18,6 +18,8 @@ import { runApproveCommand } from './cli/approve-command.js';
 import { runSecretsCommand, type CommandIo } from './cli/secrets-command.js';
 import { runTokensCommand } from './cli/tokens-command.js';
 import { runAuditCommand } from './cli/audit-command.js';
+import { runAuthCommand } from './cli/auth-command.js';
+import { oauthTokenValues } from './core/oauth/oauth-vault.js';
 import { runBridgeCommand } from './cli/bridge-command.js';
 import { runClientCommand } from './cli/client-command.js';
 import { AuditStore, auditDir } from './core/audit/audit-store.js';
@@ -27,6 +29,7 @@ const USAGE = `Usage: gatehouse serve [options]
        gatehouse tokens list | create NAME [--servers a,b] [--admin] | revoke ID
        gatehouse secrets set NAME | list | delete NAME     (set reads the value from stdin)
        gatehouse approve SERVER | --list
+       gatehouse auth login SERVER | status | logout SERVER   (OAuth sign-in; gatehouse auth --help)
        gatehouse audit export [filters] [--format jsonl|csv] | tail | verify   (gatehouse audit --help)
        gatehouse bridge [--server NAME] [--url URL] [--token-env VAR]   (stdio bridge for stdio-only clients)
        gatehouse client list | show CLIENT | install CLIENT | remove CLIENT   (gatehouse client --help)
@@ -61,6 +64,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
   if (command === 'tokens' || command === 'secrets' || command === 'approve') return runSecurityCommand(command, argv.slice(1), env);
   if (command === 'bridge') return runBridgeCommand(argv.slice(1), { stderr: (text) => void process.stderr.write(text), env });
   if (command === 'client') return runClientCommand(argv.slice(1), { stdout: (text) => void process.stdout.write(text), stderr: (text) => void process.stderr.write(text), env }, defaultDataDir(process.platform, env));
+  if (command === 'auth') return runAuthCommand(argv.slice(1), { stdout: (text) => void process.stdout.write(text), stderr: (text) => void process.stderr.write(text), readStdin: async () => { let text = ''; for await (const chunk of process.stdin) text += String(chunk); return text; }, stdinIsTty: process.stdin.isTTY === true, env });
   if (command === 'audit') {
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
@@ -196,7 +200,8 @@ async function serve(opts: ServeOptions): Promise<number> {
     dir: auditDir(opts.dataDir),
     logger: logger.child('audit'),
     // Client tokens are stored hashed: the ones presented since start come from the gateway.
-    redactor: createRedactor({ secretValues: () => secrets.store.values(), clientTokens: () => tokensInUse() }),
+    // OAuth tokens sit inside JSON values of the store: the redactor gets them one by one too.
+    redactor: createRedactor({ secretValues: () => { const values = secrets.store.values(); return [...values, ...oauthTokenValues(values)]; }, clientTokens: () => tokensInUse() }),
   });
   for (const warning of audit.warnings) process.stderr.write(`gatehouse: warning: ${warning}\n`);
   const PATH = await resolveLoginShellPath({ fallback: process.env.PATH ?? '' });

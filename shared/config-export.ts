@@ -27,6 +27,8 @@ export function toMcpServersEntry(config: ServerConfig): Record<string, unknown>
     if (Object.keys(config.headers).length > 0) entry['headers'] = { ...config.headers };
     if (config.timeout !== undefined) entry['timeout'] = config.timeout;
     if (config.sseReadTimeout !== undefined) entry['sseReadTimeout'] = config.sseReadTimeout;
+    if (config.oauth === false) entry['oauth'] = false;
+    else if (config.oauth !== undefined) entry['oauth'] = Object.keys(config.oauth).length === 0 ? true : { ...config.oauth };
   }
   if (config.restart !== undefined) entry['restart'] = config.restart;
   if (config.maxRestarts !== undefined) entry['maxRestarts'] = config.maxRestarts;

@@ -62,7 +62,7 @@ const IGNORED_KEYS = ['description', 'autoApprove', 'alwaysAllow'];
 const STDIO_KEYS = ['command', 'args', 'env', 'cwd', 'isolation', 'startup', 'idleTimeoutMs'];
 /** `timeout` on a stdio entry (Cline writes it, in seconds) is accepted and ignored. */
 const STDIO_IGNORED_KEYS = ['timeout'];
-const REMOTE_KEYS = ['url', 'headers', 'timeout', 'sseReadTimeout'];
+const REMOTE_KEYS = ['url', 'headers', 'timeout', 'sseReadTimeout', 'oauth'];
 
 /** RFC 9110 `token`: what a header field name may consist of. */
 const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -303,10 +303,12 @@ function readRemote(
   const msMessage = (key: string): string => `"${key}" must be a positive integer (milliseconds)`;
   const timeout = readField(raw, 'timeout', positiveMs, msMessage('timeout'), report);
   const sseReadTimeout = readField(raw, 'sseReadTimeout', positiveMs, msMessage('sseReadTimeout'), report);
+  const oauth = readField(raw, 'oauth', oauthField, '"oauth" must be true, false or {"clientId"?: string, "scopes"?: [string], "clientMetadataUrl"?: https URL}', report);
   if (typeof url !== 'string') return undefined;
   const config: RemoteServerConfig = { transport, url, headers: headers ?? {}, ...common };
   if (timeout !== undefined) config.timeout = timeout;
   if (sseReadTimeout !== undefined) config.sseReadTimeout = sseReadTimeout;
+  if (oauth !== undefined) config.oauth = oauth === true ? {} : oauth;
   return config;
 }
 
@@ -347,6 +349,16 @@ function readToolFilter(raw: Record<string, unknown>, report: Report): ToolFilte
 }
 
 /** Validates `raw[key]` when present: its value, or `undefined` (absent or reported). */
+/** `oauth` as users write it: `true`, `false` or the settings object (`OAuthSettings`). */
+const oauthSettings = z
+  .object({
+    clientId: z.string().min(1).optional(),
+    scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/)).optional(),
+    clientMetadataUrl: z.string().url().startsWith('https://').optional(),
+  })
+  .strict();
+const oauthField = z.union([z.boolean(), oauthSettings]);
+
 function readField<T>(
   raw: Record<string, unknown>,
   key: string,

@@ -63,6 +63,22 @@ export interface RemoteServerConfig extends CommonServerConfig {
   timeout?: number;
   /** How long an SSE stream may stay silent before it is considered dead, in milliseconds. */
   sseReadTimeout?: number;
+  /**
+   * OAuth sign-in for this server. Absent: detected (a 401 with a `WWW-Authenticate: Bearer`
+   * challenge, and no configured `Authorization` header, asks the user to sign in). `false`:
+   * never. Settings: a pre-registered client id, scopes to ask for, a client ID metadata document.
+   */
+  oauth?: false | OAuthSettings;
+}
+
+/** OAuth settings of a remote server (`oauth: true` in user config is `{}`). */
+export interface OAuthSettings {
+  /** A client id registered by hand with the authorization server (otherwise: metadata document or dynamic registration). */
+  clientId?: string;
+  /** Scopes to ask for (default: what the server's protected-resource metadata lists). */
+  scopes?: string[];
+  /** An https URL of a client ID metadata document describing Gatehouse, for servers that accept them. */
+  clientMetadataUrl?: string;
 }
 
 export type ServerConfig = StdioServerConfig | RemoteServerConfig;

@@ -52,6 +52,12 @@ const remoteServerSchema = z.object({
   headers: stringRecord,
   timeout: positiveMs.optional(),
   sseReadTimeout: positiveMs.optional(),
+  oauth: z
+    .union([
+      z.literal(false),
+      z.object({ clientId: z.string().min(1).optional(), scopes: z.array(z.string()).optional(), clientMetadataUrl: z.string().optional() }),
+    ])
+    .optional(),
 });
 
 /**

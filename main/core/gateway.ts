@@ -24,6 +24,7 @@ import {
   type RequestArea,
 } from './http/request-guard.js';
 import { handleSecurityAdminRequest, type SecurityAdminDeps } from './http/token-api.js';
+import { defaultUiDir, isUiPath, serveUi } from './http/ui-static.js';
 import { canUseServer, tokenToolPredicate } from './security/acl.js';
 import { describeLaunch, type ApprovalStatus, type ApprovalStore } from './security/approvals.js';
 import { applyHttpLimits, resolveLimits, type GatewayLimits } from './security/limits.js';
@@ -34,6 +35,9 @@ import { TokenStore, type TokenInfo } from './security/token-store.js';
 import { aggregateView, ANONYMOUS, type Principal } from './routing/route-view.js';
 import { compileToolFilter, type ToolPredicate } from './routing/tool-filter.js';
 import { NameTable } from './routing/tool-names.js';
+import { OAuthBroker } from './oauth/broker.js';
+import { handleOAuthAdminRequest, handleOAuthCallback } from './oauth/oauth-routes.js';
+import { MemorySecretStore } from './security/secret-store.js';
 
 export interface GatewayOptions {
   registry: Registry;
@@ -76,6 +80,12 @@ export interface GatewayOptions {
   /** Same as `limits.sessionIdleMs`. */
   sessionIdleMs?: number;
   startTimeoutMs?: number;
+  /** The built control UI served at `/` (default `dist/renderer`, see `ui-static.ts`). */
+  uiDir?: string;
+  /** Opens an OAuth sign-in page in the user's browser (the Electron shell); headless prints the URL instead. */
+  openUrl?: (url: string) => void | Promise<void>;
+  /** Waits between failed OAuth token refreshes (tests shorten them); default 1, 2, 4, 8, 16 s. */
+  oauthRetryDelaysMs?: readonly number[];
 }
 
 /** How often the gateway re-reads tokens and approvals written by another process (the CLI). */
@@ -90,6 +100,7 @@ export class Gateway implements AdminControl {
   readonly #backends: BackendManager;
   readonly #endpoints: McpEndpoints;
   readonly #passthrough: HttpPassthrough;
+  readonly #oauth: OAuthBroker;
   readonly #toolNames: NameTable;
   readonly #promptNames: NameTable;
   readonly #filters = new Map<string, ToolPredicate>();
@@ -122,12 +133,22 @@ export class Gateway implements AdminControl {
     });
     this.#rate = new RateLimiter({ ratePerSecond: this.#limits.ratePerSecond, burst: this.#limits.rateBurst });
     const secrets = opts.secrets ?? { get: () => Promise.resolve(undefined) };
+    // OAuth tokens live in the secret store; without one (tests), in memory.
+    this.#oauth = new OAuthBroker({
+      secrets: opts.secrets ?? new MemorySecretStore(),
+      logger: logger.child('oauth'),
+      baseUrl: () => this.#url,
+      ...(opts.openUrl ? { openUrl: opts.openUrl } : {}),
+      ...(opts.oauthRetryDelaysMs ? { retryDelaysMs: opts.oauthRetryDelaysMs } : {}),
+    });
     this.#backends = new BackendManager({
       stdioEnv: opts.stdioEnv,
       logger: logger.child('backend'),
       clientInfo: this.#info,
       resolveSecrets: (server, config) => resolveSecretRefs(config, secrets, server),
       launchGate: (server, config) => this.#launchGate(server, config),
+      remoteAuth: (server, config) => this.#oauth.remoteAuth(server, config),
+      authFailure: (server, error) => this.#oauth.authFailure(server, error),
       ...(opts.startTimeoutMs ? { startTimeoutMs: opts.startTimeoutMs } : {}),
       // Lazy servers' catalogs and the pidfile of running backends live beside the registry.
       ...(opts.dataDir ? { stateDir: opts.dataDir } : {}),
@@ -171,6 +192,7 @@ export class Gateway implements AdminControl {
       }),
     );
     this.#watchSecurity();
+    this.#disposables.add(this.#oauth.onDidChange((event) => void this.#onOAuthEvent(event.kind, event.server, 'reason' in event ? event.reason : undefined)));
     const http = createServer((req, res) => {
       this.#route(req, res).catch((error: unknown) => {
         this.opts.logger.error('request failed', { url: req.url, error: errorMessage(error) });
@@ -212,6 +234,7 @@ export class Gateway implements AdminControl {
           await this.#backends.stopAll();
         } finally {
           this.#disposables.dispose();
+          this.#oauth.dispose();
           const http = this.#http;
           if (http) {
             http.closeAllConnections();
@@ -372,11 +395,17 @@ export class Gateway implements AdminControl {
     else if (findSecretRefs(config).length > 0) {
       throw new Error(backend.state.reason ?? `server "${backend.name}": its secret references are not resolved yet (it has not started)`);
     }
+    // An OAuth server gets the gateway's own access token (never the client's: that was stripped).
+    const token = this.#oauth.accessTokenNow(backend.name);
+    if (token !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) {
+      headers = { ...headers, authorization: `Bearer ${token}` };
+    }
     return {
       name: backend.name,
       url: config.url,
       transport: config.transport,
       headers,
+      onUnauthorized: () => this.#oauth.noteRejected(backend.name),
       ...(config.timeout !== undefined ? { timeout: config.timeout } : {}),
       ...(config.sseReadTimeout !== undefined ? { sseReadTimeout: config.sseReadTimeout } : {}),
       isToolAllowed: (tool) => this.#isToolAllowed(backend.name, tool),
@@ -388,12 +417,18 @@ export class Gateway implements AdminControl {
     const path = url.pathname;
     const isAdminPath = path === '/admin' || path.startsWith('/admin/') || path === '/metrics';
     const isMcpPath = path === '/mcp' || path === '/sse' || path === '/messages' || path.startsWith('/servers/');
-    const area: RequestArea = isAdminPath ? 'admin' : isMcpPath ? 'mcp' : 'public';
+    const isUi = isUiPath(path);
+    // The UI page loads its scripts in CORS mode (Origin: its own origin): same Origin rule as /admin.
+    const area: RequestArea = isAdminPath || isUi ? 'admin' : isMcpPath ? 'mcp' : 'public';
     const verdict = checkRequest(req, area, this.#guardPolicy());
     if (!verdict.ok) {
       req.resume();
       return sendForbidden(res, verdict.message);
     }
+    // The page needs no token; every API call it makes does.
+    if (isUi) return serveUi(req, res, path, this.opts.uiDir ?? defaultUiDir());
+    // The authorization server's redirect after a sign-in: no token (a browser brings it), but the state must match.
+    if (path.startsWith('/oauth/callback/')) return handleOAuthCallback(req, res, path, url, this.#oauthDeps());
     if (path === '/healthz') {
       const servers = this.listServers();
       const count = (status: string): number => servers.filter((s) => s.status === status).length;
@@ -403,6 +438,7 @@ export class Gateway implements AdminControl {
       if (!this.#isAdmin(req, res)) return;
       if (await handleSecurityAdminRequest(req, res, url, this.#securityAdminDeps())) return;
       if (this.opts.audit && (await handleAuditRequest(req, res, url, this.opts.audit))) return;
+      if (await handleOAuthAdminRequest(req, res, url, this.#oauthDeps())) return;
       if (path === '/metrics') return problem(res, 404, 'metrics come from the audit, which is off');
       return handleAdmin(req, res, path, this, this.#limits.maxBodyBytes);
     }
@@ -420,6 +456,28 @@ export class Gateway implements AdminControl {
       return this.#endpoints.server(req, res, decodeURIComponent(match[1]!), endpoint, principal);
     }
     return problem(res, 405, `${req.method} is not allowed on ${path}`);
+  }
+
+  #oauthDeps(): Parameters<typeof handleOAuthAdminRequest>[3] {
+    return {
+      broker: this.#oauth,
+      servers: { get: (name) => this.opts.registry.get(name), list: () => this.opts.registry.list() },
+      maxBodyBytes: this.#limits.maxBodyBytes,
+    };
+  }
+
+  /** A sign-in finished: (re)start the server. A refresh failed or the user signed out: stop it in `error`. */
+  async #onOAuthEvent(kind: 'authorized' | 'needs_auth' | 'signed_out', server: string, reason?: string): Promise<void> {
+    const backend = this.#backends.get(server);
+    if (!backend || this.#stopping) return;
+    if (kind === 'authorized') {
+      if (!backend.config.enabled) return;
+      if (backend.state.status === 'running' || backend.state.status === 'degraded') await this.restartServer(server);
+      else await backend.start();
+      return;
+    }
+    await this.#endpoints.dropBackend(server);
+    await backend.markNeedsAuth(reason ?? this.#oauth.needsAuthReason(server) ?? `needs_auth: server "${server}" is signed out`);
   }
 
   /** Client tokens presented (and valid) since start, for the audit's redaction; memory only. */

@@ -26,6 +26,7 @@ import {
   RELAYED_CLIENT_CAPABILITIES,
   RemoteConnector,
   spawnStdio,
+  type RemoteAuth,
   type StdioEnvironment,
 } from './upstream.js';
 
@@ -114,6 +115,13 @@ export interface BackendDeps {
    * line>`) keeps the backend `stopped` with that reason; `undefined` lets it start.
    */
   launchGate?: (server: string, config: ServerConfig) => Promise<string | undefined>;
+  /** OAuth for a remote server's transports (`undefined`: none). */
+  remoteAuth?: (server: string, config: Extract<ServerConfig, { transport: 'sse' | 'streamable-http' }>) => RemoteAuth | undefined;
+  /**
+   * Whether a failed start is an authorization problem: a reason (`needs_auth: ...`) puts the
+   * backend in `error` without retries (a sign-in fixes it, not a restart).
+   */
+  authFailure?: (server: string, error: unknown) => string | undefined;
 }
 
 const DEFAULT_PING_TIMEOUT_MS = 10_000;
@@ -328,10 +336,11 @@ export class Backend {
       this.deps.logger.warn('backend failed to start', { server: this.name, reason });
       await this.#teardown();
       if (current !== this.#generation) return;
-      if (error instanceof MissingSecretError) {
-        // Retrying cannot help until someone sets the secret: no backoff loop, just say which.
-        this.#setState('error', reason);
-        this.#lifecycle({ kind: 'error', reason });
+      const authReason = this.deps.authFailure?.(this.name, error);
+      if (error instanceof MissingSecretError || authReason !== undefined) {
+        // Retrying cannot help until someone sets the secret or signs in: no backoff loop, just say which.
+        this.#setState('error', authReason ?? reason);
+        this.#lifecycle({ kind: 'error', reason: authReason ?? reason });
         return;
       }
       this.#failed(reason);
@@ -394,7 +403,8 @@ export class Backend {
         timeoutMs,
         maxMisses: this.deps.maxPingMisses ?? DEFAULT_MAX_PING_MISSES,
         clock: this.#clock,
-        ping: (timeout) => client.ping({ timeout }),
+        // The 2026-07-28 revision has no ping: a modern backend's liveness is its server/discover answer.
+        ping: (timeout) => (client.getProtocolEra() === 'modern' ? client.discover({ timeout }) : client.ping({ timeout })),
         onMiss: (_misses, reason) => {
           if (!current() || this.#state.status !== 'running') return;
           this.#setState('degraded', reason);
@@ -486,6 +496,20 @@ export class Backend {
     return this.#tracked(transport);
   }
 
+  /**
+   * The backend's credentials stopped working (an OAuth refresh failed): a running backend is
+   * torn down and left in `error` with `reason`, without restarts, until someone signs in.
+   */
+  async markNeedsAuth(reason: string): Promise<void> {
+    if (this.#state.status !== 'running' && this.#state.status !== 'degraded') return;
+    this.#generation++;
+    this.#lastFailure = 'needs a new sign-in';
+    this.#cancelSupervision();
+    this.#setState('error', reason);
+    this.#lifecycle({ kind: 'error', reason });
+    await this.#teardown();
+  }
+
   /** Re-reads the catalog through `client` (or the backend's own cache client). */
   async refreshCatalog(kinds: ReadonlyArray<keyof typeof LIST_CHANGED> = ['tools', 'prompts', 'resources'], client = this.#cacheClient): Promise<void> {
     if (!client || !this.#catalog) return;
@@ -552,7 +576,7 @@ export class Backend {
         transport = proc; // a probe run (started by connect), closed again once the catalog is read
       }
     } else {
-      this.#remote = new RemoteConnector(config);
+      this.#remote = new RemoteConnector(config, this.deps.remoteAuth?.(this.name, config));
       transport = this.#remote.createTransport();
       transport.onclose = undefined;
     }

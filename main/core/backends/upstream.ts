@@ -1,6 +1,6 @@
 import { SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
-import type { ClientCapabilities, FetchLike, Transport } from '@modelcontextprotocol/client';
+import type { AuthProvider, ClientCapabilities, FetchLike, Transport } from '@modelcontextprotocol/client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { RemoteServerConfig, StdioServerConfig } from '../../../shared/server-config.js';
 import { buildSpawnPlan } from './command-resolver.js';
@@ -36,12 +36,21 @@ export function spawnStdio(config: StdioServerConfig, host: StdioEnvironment): P
   return new ProcessTransport({ ...plan, env, cwd: config.cwd });
 }
 
+/** OAuth for a remote backend's transports: the SDK auth seam, and a look at every response (403 step-up). */
+export interface RemoteAuth {
+  provider: AuthProvider;
+  observe?(response: Response): void;
+}
+
 /** Outbound HTTP for one remote backend: an undici Agent with the backend's timeouts. */
 export class RemoteConnector {
   readonly #agent: Agent;
   readonly fetch: FetchLike;
 
-  constructor(private readonly config: RemoteServerConfig) {
+  constructor(
+    private readonly config: RemoteServerConfig,
+    private readonly auth?: RemoteAuth,
+  ) {
     this.#agent = new Agent({
       headersTimeout: config.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
       // SSE streams may legitimately idle; sseReadTimeout bounds the silence.
@@ -49,17 +58,26 @@ export class RemoteConnector {
       connectTimeout: Math.min(config.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS, 30_000),
     });
     const agent = this.#agent;
-    this.fetch = ((url: string | URL, init?: RequestInit) =>
+    const base = ((url: string | URL, init?: RequestInit) =>
       undiciFetch(url, { ...(init as object), dispatcher: agent })) as unknown as FetchLike;
+    const observe = auth?.observe;
+    this.fetch = observe
+      ? async (url, init) => {
+          const response = await base(url, init);
+          observe(response);
+          return response;
+        }
+      : base;
   }
 
   /** A new upstream connection (one per client session) with the configured headers. */
   createTransport(): Transport {
     const url = new URL(this.config.url);
     const requestInit: RequestInit = { headers: { ...this.config.headers } };
+    const authProvider = this.auth ? { authProvider: this.auth.provider } : {};
     return this.config.transport === 'sse'
-      ? new SSEClientTransport(url, { requestInit, fetch: this.fetch })
-      : new StreamableHTTPClientTransport(url, { requestInit, fetch: this.fetch });
+      ? new SSEClientTransport(url, { requestInit, fetch: this.fetch, ...authProvider })
+      : new StreamableHTTPClientTransport(url, { requestInit, fetch: this.fetch, ...authProvider });
   }
 
   async close(): Promise<void> {

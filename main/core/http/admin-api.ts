@@ -107,7 +107,7 @@ export async function handleAdmin(
     if (method === 'PUT') {
       const body = await readJson(req, res, maxBodyBytes);
       if (body === undefined) return;
-      const parsed = parseServerEntry(name, body);
+      const parsed = parseServerEntry(name, keepRedactedValues(body as Record<string, unknown>, control.serverConfig(name)));
       if (!parsed.ok) return problem(res, 400, 'invalid server definition', parsed.errors);
       const existed = control.serverView(name) !== undefined;
       const view = existed ? await control.updateServer(name, parsed.config) : await control.addServer(name, parsed.config);
@@ -133,10 +133,29 @@ function redactConfig(entry: Record<string, unknown>): Record<string, unknown> {
   const out = { ...entry };
   for (const key of ['headers', 'env'] as const) {
     const values = out[key] as Record<string, string> | undefined;
-    if (values) out[key] = Object.fromEntries(Object.keys(values).map((k) => [k, '[REDACTED]']));
+    if (values) out[key] = Object.fromEntries(Object.keys(values).map((k) => [k, REDACTED]));
   }
   return out;
 }
+
+/**
+ * GET shows header and env values as `[REDACTED]`; a PUT that sends `[REDACTED]` back for a key
+ * the stored config has keeps the stored value, so an edit (a tool filter switch in the UI)
+ * does not need, or lose, values it was never shown.
+ */
+function keepRedactedValues(body: Record<string, unknown>, stored: ServerConfig | undefined): Record<string, unknown> {
+  if (!stored) return body;
+  const section = stored.transport === 'stdio' ? 'env' : 'headers';
+  const storedValues: Record<string, string> = stored.transport === 'stdio' ? stored.env : stored.headers;
+  const values = body[section];
+  if (typeof values !== 'object' || values === null || Array.isArray(values)) return body;
+  const merged = Object.fromEntries(
+    Object.entries(values).map(([key, value]) => [key, value === REDACTED && Object.hasOwn(storedValues, key) ? storedValues[key] : value]),
+  );
+  return { ...body, [section]: merged };
+}
+
+const REDACTED = '[REDACTED]';
 
 /**
  * Reads a JSON object body, or answers 413/400 itself and resolves to `undefined` (the caller

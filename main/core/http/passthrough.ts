@@ -26,6 +26,8 @@ export interface PassthroughBackend {
   sseReadTimeout?: number;
   /** The server's tool filter, over the backend's own tool names. */
   isToolAllowed(toolName: string): boolean;
+  /** Told when the backend answers 401 to the configured credentials (an OAuth token to refresh). */
+  onUnauthorized?(): void;
 }
 
 /** Log sink of the pass-through; messages never include backend URLs or credentials. */
@@ -271,6 +273,7 @@ export class HttpPassthrough {
         this.#log('warn', 'backend request failed', { server: backend.name, code: failure.code });
         return sendJsonRpcError(res, failure.status, INTERNAL_ERROR, failure.message, opts.errorId ?? null);
       }
+      if (upstream.statusCode === 401) backend.onUnauthorized?.();
       await relayResponse(res, upstream, {
         ...opts,
         server: backend.name,
