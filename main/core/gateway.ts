@@ -274,6 +274,7 @@ export class Gateway implements AdminControl {
       ...(state.lastExit ? { lastExit: state.lastExit } : {}),
       ...(backend?.isLazy ? { lazy: true, dormant: backend.isDormant } : {}),
       ...(backend?.protocolEra ? { protocolEra: backend.protocolEra } : {}),
+      ...(state.reason?.startsWith('needs_auth:') ? { needsAuth: true } : {}),
       ...this.#approvalField(name, config),
       ...(backend
         ? { ways: { legacyClients: this.#endpoints.wayFor(backend, 'legacy'), modernClients: this.#endpoints.wayFor(backend, 'modern') } }

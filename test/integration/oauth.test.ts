@@ -125,6 +125,7 @@ describe('OAuth sign-in to remote servers', () => {
     expect(statusOf(gw, 'secure').status).toBe('error');
     expect(statusOf(gw, 'secure').reason).toMatch(/^needs_auth: server "secure" asks for an OAuth sign-in; sign in with: gatehouse auth login secure$/);
     expect(gw.gateway.serverView('secure')!.nextRestartAt).toBeUndefined();
+    expect(gw.gateway.serverView('secure')!.needsAuth).toBe(true);
     const before = await admin(gw, 'GET', '/admin/auth');
     expect(before.json.servers).toEqual([expect.objectContaining({ server: 'secure', state: 'needs_auth' })]);
 

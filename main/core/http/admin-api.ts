@@ -34,6 +34,8 @@ export interface ServerView {
    * `waiting for approval: <command line>`.
    */
   approval?: 'approved' | 'pending' | 'changed';
+  /** A remote server that wants an OAuth sign-in (its reason starts with `needs_auth:`). */
+  needsAuth?: boolean;
 }
 
 export interface ToolView {
