@@ -64,6 +64,8 @@ export interface ToolView {
   /** Passes the server's tool filter. */
   enabled: boolean;
   description?: string;
+  /** The JSON Schema of the tool's arguments, as its server lists it. */
+  inputSchema?: Record<string, unknown>;
 }
 
 /** How a stdio server would launch, shown before approving it (`GET /admin/approvals`). */

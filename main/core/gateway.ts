@@ -344,6 +344,7 @@ export class Gateway implements AdminControl {
           shortened: exposed?.shortened ?? false,
           enabled: this.#isToolAllowed(backend.name, tool.name),
           ...(tool.description ? { description: tool.description } : {}),
+          ...(tool.inputSchema ? { inputSchema: tool.inputSchema } : {}),
         };
       }),
     );

@@ -91,7 +91,7 @@ function Shell({ api, onLogout }: { api: ControlApi; onLogout: (message?: string
         {route.screen === 'servers' && <ServersScreen servers={list} refresh={servers.refresh} />}
         {route.screen === 'tools' && <ToolsScreen />}
         {route.screen === 'audit' && <AuditScreen params={route.params} onParamsChange={(p) => navigate('audit', p, true)} />}
-        {route.screen === 'clients' && <ClientsScreen servers={list} />}
+        {route.screen === 'clients' && <ClientsScreen servers={list} params={route.params} onParamsChange={(p) => navigate('clients', p, true)} />}
         {route.screen === 'settings' && <SettingsScreen servers={list} />}
       </main>
     </div>

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@modelcontextprotocol/client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_IDS } from '../../shared/client-configs/index.js';
 import { clientPool, SERVERS, text } from '../integration/harness.js';
 import { launchChromium } from './support/browser.js';
 import { ADMIN_TOKEN, CLIENT_TOKEN, startUiGateway, type UiGateway } from './support/gateway.js';
@@ -117,6 +118,20 @@ describe('control UI in Chromium', { timeout: 60_000 }, () => {
     await page.locator('li.server-card[data-server="everything"][data-status="running"]').waitFor({ timeout: 30_000 });
     await page.getByTestId('gateway-state').filter({ hasText: '1 of 1 server running' }).waitFor();
 
+    // The log view puts the lifecycle events from the audit beside stderr, and follows them live.
+    await card.getByRole('button', { name: 'Logs' }).click();
+    const lifecycle = card.getByRole('region', { name: 'Lifecycle events of everything' });
+    await lifecycle.locator('li[data-event="start"]').first().waitFor();
+    await card.getByRole('region', { name: 'stderr of everything' }).waitFor();
+    await card.getByRole('button', { name: 'Restart' }).click();
+    const exit = lifecycle.locator('li[data-event="exit"]').first();
+    await exit.waitFor({ timeout: 15_000 });
+    expect(await exit.textContent()).toMatch(/signal SIG\w+|code \d+|stopped by the gateway/);
+    await expect.poll(() => lifecycle.locator('li[data-event="start"]').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    await page.locator('li.server-card[data-server="everything"][data-status="running"]').waitFor({ timeout: 30_000 });
+    await screenshots('servers-logs');
+    await card.getByRole('button', { name: 'Logs' }).click();
+
     client = await clients.connect(`${gw.url}/mcp`, { headers: { authorization: `Bearer ${CLIENT_TOKEN}` } });
     expect(await aggregateToolNames()).toContain('everything__echo');
   });
@@ -124,6 +139,14 @@ describe('control UI in Chromium', { timeout: 60_000 }, () => {
   it('switches echo off on the Tools screen, and the aggregate drops everything__echo', async () => {
     await openScreen('Tools');
     await page.getByRole('switch', { name: 'Enable echo' }).waitFor();
+    // The input schema, on demand.
+    expect(await page.getByRole('table', { name: 'Parameters of get-sum' }).count()).toBe(0);
+    await page.locator('summary[aria-label="Input schema of get-sum"]').click();
+    const params = page.getByRole('table', { name: 'Parameters of get-sum' });
+    await params.waitFor();
+    const paramText = await params.textContent();
+    expect(paramText).toContain('a');
+    expect(paramText).toContain('number');
     await screenshots('tools');
     await page.getByLabel('Search tools').fill('echo');
     expect(await page.locator('li.tool-row').count()).toBe(1);
@@ -181,6 +204,29 @@ describe('control UI in Chromium', { timeout: 60_000 }, () => {
     const events = (await readFile((await jsonl.path())!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { target?: string });
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e) => e.target === 'get-sum')).toBe(true);
+
+    // The chart counts the calls per server (a refused call is an error).
+    await page.getByRole('button', { name: 'Clear' }).click();
+    const chartRow = page.locator('.chart-row[data-server="everything"]');
+    await expect.poll(async () => Number((await chartRow.getAttribute('data-calls', { timeout: 10_000 })) ?? 0), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(async () => Number((await chartRow.getAttribute('data-errors')) ?? 0), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    expect(await chartRow.locator('svg[role="img"]').getAttribute('aria-label')).toMatch(/^everything: \d+ calls?, \d+ errors?$/);
+
+    // A custom time range goes into the URL as since/until and survives a reload.
+    await filters.getByLabel('Since', { exact: true }).selectOption('custom');
+    await filters.getByLabel('From', { exact: true }).fill('2020-01-01T00:00');
+    await filters.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => new URL(page.url()).hash).toMatch(/^#\/audit\?since=20\d\d-\d\d-\d\dT[^&]+$/);
+    await page.reload();
+    await page.locator('.audit-row', { hasText: 'tools/call get-sum' }).first().waitFor();
+    expect(await page.getByRole('form', { name: 'Audit filters' }).getByLabel('From', { exact: true }).inputValue()).toBe('2020-01-01T00:00');
+    await page.getByRole('form', { name: 'Audit filters' }).getByLabel('Until', { exact: true }).fill('2020-01-02T00:00');
+    await page.getByRole('form', { name: 'Audit filters' }).getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => new URL(page.url()).hash).toContain('until=');
+    await page.getByText('No event matches these filters').waitFor();
+    await page.getByRole('region', { name: 'Calls and errors over time' }).getByText('No calls in this range').waitFor();
+    await page.getByRole('form', { name: 'Audit filters' }).getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => new URL(page.url()).hash).toBe('#/audit');
   });
 
   it('imports a pasted Claude Desktop config, with its API key masked and moved to the secret store', async () => {
@@ -225,7 +271,35 @@ describe('control UI in Chromium', { timeout: 60_000 }, () => {
     await openScreen('Clients');
     await page.getByRole('region', { name: 'All servers (aggregate)' }).getByText(`${gw.url}/mcp`, { exact: true }).waitFor();
     await page.getByRole('region', { name: 'Only everything' }).getByText(`${gw.url}/servers/everything/mcp`, { exact: true }).waitFor();
+
+    // The picker offers every client the generators know.
+    const picker = page.getByRole('form', { name: 'Client config' });
+    const clientSelect = picker.getByLabel('Client', { exact: true });
+    expect(await clientSelect.locator('option').count()).toBe(CLIENT_IDS.length);
+    await clientSelect.selectOption('vscode');
+    await expect.poll(() => new URL(page.url()).hash).toBe('#/clients?client=vscode');
+    const snippet = page.getByTestId('client-snippet');
+    await snippet.filter({ hasText: '${input:' }).waitFor();
+    const vscodeText = (await snippet.textContent()) ?? '';
+    expect(vscodeText).toContain(`${gw.url}/mcp`);
+    for (const secret of [CLIENT_TOKEN, ADMIN_TOKEN, 'gth_']) expect(vscodeText).not.toContain(secret);
+    const config = page.getByRole('region', { name: 'VS Code (user mcp.json) config' });
+    expect(await config.getByRole('link', { name: /^Open in VS Code/ }).getAttribute('href')).toMatch(/^vscode:mcp\/install\?/);
+    expect(await config.getByTestId('client-paths').textContent()).toContain('Code/User/mcp.json');
+    await config.getByRole('button', { name: /^Copy .* snippet$/ }).waitFor();
     await screenshots('clients');
+
+    // One server: the snippet points at its own endpoint.
+    await picker.getByLabel('Servers', { exact: true }).selectOption('everything');
+    await snippet.filter({ hasText: `${gw.url}/servers/everything/mcp` }).waitFor();
+
+    // A command for Claude Code; a plain explanation for cloud connectors.
+    await clientSelect.selectOption('claude-code');
+    await snippet.filter({ hasText: 'claude mcp add' }).waitFor();
+    await clientSelect.selectOption('claude-ai');
+    await page.getByRole('region', { name: 'Claude.ai connectors config' }).getByRole('note').filter({ hasText: 'cannot reach Gatehouse on 127.0.0.1' }).waitFor();
+    expect(await page.getByTestId('client-snippet').count()).toBe(0);
+    await screenshots('clients-unreachable');
   });
 
   it('creates a client token that is shown once and works, then revokes it', async () => {
@@ -237,6 +311,10 @@ describe('control UI in Chromium', { timeout: 60_000 }, () => {
     expect(secret).toMatch(/^gth_/);
     await page.locator('tr[data-token="e2e-laptop"]').waitFor();
     await page.getByRole('table', { name: 'Secrets' }).getByText('memory-api_key').waitFor();
+    expect(await page.getByTestId('gateway-host').textContent()).toBe('127.0.0.1');
+    expect(await page.getByTestId('gateway-port').textContent()).toBe(new URL(gw.url).port);
+    expect(await page.getByTestId('retention').textContent()).toContain('30 days');
+    await page.getByText('gatehouse serve --host ADDRESS --port PORT').waitFor();
     await screenshots('settings');
 
     const viaToken = await clients.connect(`${gw.url}/mcp`, { headers: { authorization: `Bearer ${secret}` } });
@@ -253,6 +331,24 @@ describe('control UI in Chromium', { timeout: 60_000 }, () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
     });
     expect(after.status).toBe(401);
+  });
+
+  it('pins the theme in Settings, kept across a reload, and follows the OS again', async () => {
+    await openScreen('Settings');
+    const background = (): Promise<string> => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    await page.emulateMedia({ colorScheme: 'light' });
+    const light = await background();
+    await page.getByRole('radio', { name: 'Dark' }).check();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    const dark = await background();
+    expect(dark).not.toBe(light);
+    await page.reload();
+    await page.locator('#root[data-app-state="ready"]').waitFor();
+    expect(await background()).toBe(dark);
+    expect(await page.getByRole('radio', { name: 'Dark' }).isChecked()).toBe(true);
+    await page.getByRole('radio', { name: 'Follow the system' }).check();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBeUndefined();
+    expect(await background()).toBe(light);
   });
 
   it('deletes a server after confirmation', async () => {

@@ -45,6 +45,8 @@ export interface ToolView {
   shortened: boolean;
   enabled: boolean;
   description?: string;
+  /** The tool's JSON Schema for its arguments, as the server lists it. */
+  inputSchema?: Record<string, unknown>;
 }
 
 /** What the admin API drives: implemented by the gateway. */

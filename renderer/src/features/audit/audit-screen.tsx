@@ -5,10 +5,18 @@ import { ErrorText } from '../../components/error-text.js';
 import { OutcomeBadge } from '../../components/status-badge.js';
 import { useApi } from '../../hooks/use-api.js';
 import { describeError, usePoll } from '../../hooks/use-poll.js';
+import { AuditChart } from './audit-chart.js';
+import { bucketize } from './chart-data.js';
+import { resolveBound } from './time-range.js';
+import { TimeRangeFields } from './time-range-fields.js';
 import { VirtualList } from './virtual-list.js';
 
 const ROW_HEIGHT = 36;
 const PAGE = 200;
+/** The chart reads one page of calls, the most the audit API answers at once. */
+const CHART_SAMPLE = 1000;
+/** Without a start, the chart covers at least this much, so a few calls do not fill the axis. */
+const MIN_CHART_SPAN_MS = 15 * 60_000;
 
 export interface AuditScreenProps {
   params: URLSearchParams;
@@ -49,6 +57,24 @@ export function AuditScreen({ params, onParamsChange }: AuditScreenProps): React
   const [prepended, setPrepended] = useState(0);
   const loadingMore = useRef(false);
   const stats = usePoll(() => api.stats(), 10_000);
+  const chartSample = usePoll(() => api.queryAudit({ ...filter, kind: 'request' }, { limit: CHART_SAMPLE }), live ? 5000 : 0);
+  const refreshChart = chartSample.refresh;
+  useEffect(() => {
+    void refreshChart();
+  }, [refreshChart, filterKey]);
+  const chart = useMemo(() => {
+    const sample = chartSample.data?.items;
+    if (!sample) return undefined;
+    // The rows already on screen (live ones included) count at once; the sample catches up on its next poll.
+    const seen = new Set(sample.map((e) => e.id));
+    const events = [...items.filter((e) => e.kind === 'request' && !seen.has(e.id)), ...sample];
+    const now = Date.now();
+    const to = resolveBound(filter.until, now) ?? now + 1;
+    const oldest = sample.at(-1)?.time ?? to;
+    const from = resolveBound(filter.since, now) ?? Math.min(oldest, to - MIN_CHART_SPAN_MS);
+    return bucketize(events, from, to);
+    // filterKey stands for filter.
+  }, [chartSample.data, items, filterKey]);
 
   useEffect(() => {
     let cancelled = false;
@@ -161,16 +187,7 @@ export function AuditScreen({ params, onParamsChange }: AuditScreenProps): React
         </div>
       </div>
       <form className="filters" aria-label="Audit filters" onSubmit={handleFilterSubmit} key={filterKey}>
-        <label>
-          Since
-          <select name="since" defaultValue={filter.since ?? ''}>
-            <option value="">any time</option>
-            <option value="15m">last 15 min</option>
-            <option value="1h">last hour</option>
-            <option value="24h">last 24 h</option>
-            <option value="7d">last 7 days</option>
-          </select>
-        </label>
+        <TimeRangeFields since={filter.since} until={filter.until} />
         <label>
           Server
           <input name="server" defaultValue={filter.server ?? ''} placeholder="any" />
@@ -215,6 +232,7 @@ export function AuditScreen({ params, onParamsChange }: AuditScreenProps): React
           ))}
         </div>
       )}
+      {chart && <AuditChart data={chart} truncated={chartSample.data?.nextCursor != null} />}
       <ErrorText message={error} />
       <div className="audit-body">
         <div className="audit-list">

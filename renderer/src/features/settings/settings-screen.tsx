@@ -6,12 +6,90 @@ import { EmptyState } from '../../components/empty-state.js';
 import { ErrorText } from '../../components/error-text.js';
 import { useApi } from '../../hooks/use-api.js';
 import { describeError, usePoll } from '../../hooks/use-poll.js';
+import { readTheme, saveTheme, THEMES, type Theme } from '../../theme.js';
+
+/** The audit store's defaults (AUDIT_DEFAULTS in main/core/audit/audit-store.ts); `serve` does not change them. */
+const AUDIT_RETENTION = { maxAgeDays: 30, maxTotal: '1 GiB', segment: '32 MiB' } as const;
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** Host and port the gateway answers on, read-only, with the rules that guard them. */
+function GatewaySettings({ url }: { url: string }): ReactElement {
+  const address = new URL(url);
+  const port = address.port || (address.protocol === 'https:' ? '443' : '80');
+  const isLoopback = LOOPBACK.has(address.hostname);
+  return (
+    <section className="panel" aria-labelledby="gateway-title">
+      <h2 id="gateway-title">Gateway</h2>
+      <dl className="facts">
+        <dt>Address</dt>
+        <dd>
+          <code>{url}</code>
+        </dd>
+        <dt>Host</dt>
+        <dd>
+          <code data-testid="gateway-host">{address.hostname}</code>
+          {isLoopback ? ' (this computer only)' : ''}
+        </dd>
+        <dt>Port</dt>
+        <dd>
+          <code data-testid="gateway-port">{port}</code>
+        </dd>
+      </dl>
+      <p className="hint">
+        Host and port are read-only here: they are set when the gateway starts. To change them, restart it with{' '}
+        <code>gatehouse serve --host ADDRESS --port PORT</code>.
+      </p>
+      <h3>Security rules</h3>
+      <ul className="rules">
+        <li>
+          The gateway listens on <code>127.0.0.1</code> unless started with another <code>--host</code>, so only programs on this computer reach
+          it.
+        </li>
+        <li>
+          Requests must name the gateway as <code>localhost</code>, <code>127.0.0.1</code> or <code>[::1]</code> in their Host header (plus names
+          given with <code>--allow-host</code>): a web page cannot reach it through DNS rebinding.
+        </li>
+        <li>Requests from a web page of another origin are refused; the gateway sends no CORS headers.</li>
+        <li>
+          Any host other than loopback (<code>0.0.0.0</code>, a LAN address) needs a client token: the gateway refuses to start without one.
+        </li>
+        <li>The MCP endpoints take client tokens; this page and <code>/admin</code> take admin tokens only.</li>
+      </ul>
+    </section>
+  );
+}
+
+const THEME_LABELS: Record<Theme, string> = { system: 'Follow the system', light: 'Light', dark: 'Dark' };
+
+/** The theme override, kept in this browser (localStorage). */
+function ThemeSettings(): ReactElement {
+  const [theme, setTheme] = useState<Theme>(readTheme);
+  function choose(next: Theme): void {
+    saveTheme(next);
+    setTheme(next);
+  }
+  return (
+    <section className="panel" aria-labelledby="theme-title">
+      <h2 id="theme-title">Theme</h2>
+      <div className="segmented" role="radiogroup" aria-labelledby="theme-title">
+        {THEMES.map((t) => (
+          <label key={t} className={`segment${theme === t ? ' active' : ''}`}>
+            <input type="radio" name="theme" value={t} checked={theme === t} onChange={() => choose(t)} />
+            {THEME_LABELS[t]}
+          </label>
+        ))}
+      </div>
+      <p className="hint">Kept in this browser only.</p>
+    </section>
+  );
+}
 
 function when(iso: string | undefined): string {
   return iso ? new Date(iso).toLocaleString() : 'never';
 }
 
-/** Client and admin tokens (the secret is shown once, at creation), secrets, and the gateway's address. */
+/** Client and admin tokens (the secret is shown once, at creation), secrets, the gateway's address, retention and theme. */
 export function SettingsScreen({ servers }: { servers: ServerView[] | undefined }): ReactElement {
   const api = useApi();
   const tokens = usePoll(() => api.listTokens(), 0);
@@ -179,19 +257,20 @@ export function SettingsScreen({ servers }: { servers: ServerView[] | undefined 
           </table>
         )}
       </section>
-      <section className="panel" aria-labelledby="gateway-title">
-        <h2 id="gateway-title">Gateway</h2>
-        <dl className="facts">
-          <dt>Address</dt>
-          <dd>
-            <code>{api.gatewayUrl()}</code>
-          </dd>
+      <GatewaySettings url={api.gatewayUrl()} />
+      <section className="panel" aria-labelledby="retention-title">
+        <h2 id="retention-title">Audit retention</h2>
+        <dl className="facts" data-testid="retention">
+          <dt>Kept for</dt>
+          <dd>{AUDIT_RETENTION.maxAgeDays} days</dd>
+          <dt>At most</dt>
+          <dd>{AUDIT_RETENTION.maxTotal} on disk (the oldest files go first)</dd>
+          <dt>File size</dt>
+          <dd>a new file every {AUDIT_RETENTION.segment}</dd>
         </dl>
-        <p className="hint">
-          Host and port are set when the gateway starts (<code>gatehouse serve --host --port</code>). Any host other than 127.0.0.1 needs a client
-          token.
-        </p>
+        <p className="hint">These are the gateway's defaults; the timeline is cleaned up hourly and at each new file.</p>
       </section>
+      <ThemeSettings />
       {revoking && (
         <ConfirmDialog title={`Revoke ${revoking.name}?`} confirmLabel="Revoke" danger onConfirm={() => void handleRevokeConfirmed()} onCancel={() => setRevoking(undefined)}>
           <p>Its next request is refused and its open sessions close at once.</p>

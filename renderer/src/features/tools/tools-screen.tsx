@@ -5,6 +5,7 @@ import { ErrorText } from '../../components/error-text.js';
 import { Switch } from '../../components/switch.js';
 import { useApi } from '../../hooks/use-api.js';
 import { describeError, usePoll } from '../../hooks/use-poll.js';
+import { ToolSchema } from './tool-schema.js';
 import { setAllTools, toggleTool, type ToolFilter } from './tool-filter-edit.js';
 
 /** Past this many enabled tools, models start to lose track of them (and of the context). */
@@ -98,10 +99,11 @@ export function ToolsScreen(): ReactElement {
               {list.map((tool) => (
                 <li key={tool.name} className="tool-row" data-tool={tool.name}>
                   <Switch checked={tool.enabled} label={`Enable ${tool.name}`} disabled={pending === server} onChange={(on) => void handleToggle(tool, on)} />
-                  <div>
+                  <div className="tool-body">
                     <code className="tool-name">{tool.exposedName}</code>
                     {tool.shortened && <span className="muted"> (shortened from {tool.name})</span>}
                     {tool.description && <p className="tool-description">{tool.description}</p>}
+                    <ToolSchema tool={tool.name} schema={tool.inputSchema} />
                   </div>
                 </li>
               ))}
