@@ -1,55 +1,17 @@
 /**
  * Importing pasted client configs in the control UI: parse, preview which values go to the
- * secret store, then apply through the control API. The credential rules are the ones
- * `gatehouse serve --config` uses (`main/core/security/import-secrets.ts`);
- * `test/unit/shared/import-plan.test.ts` checks that both agree.
+ * secret store, then apply through the control API. The credential rules come from
+ * `shared/credentials.ts`, the ones `gatehouse serve --config` uses too.
  *
  * Runs in every process: no `node:*`, no React.
  */
 import { toMcpServersEntry } from './config-export.js';
 import { parseMcpServersConfig } from './config-schema.js';
 import type { ControlApi } from './control-api.js';
+import { hasSecretRef, isSensitiveEnv, isSensitiveHeader, secretName, secretRef } from './credentials.js';
 import type { ServerConfig } from './server-config.js';
 
-/** Headers whose values are credentials: `Authorization`, `Proxy-Authorization`, `Cookie`, `*-Key`, `*Token*`, `*Secret*`, `*apikey*`. */
-export function isSensitiveHeader(name: string): boolean {
-  const n = name.toLowerCase();
-  return (
-    n === 'authorization' ||
-    n === 'proxy-authorization' ||
-    n === 'cookie' ||
-    n.endsWith('-key') ||
-    n.includes('token') ||
-    n.includes('secret') ||
-    n.includes('apikey') ||
-    n.includes('api-key') ||
-    n.includes('api_key')
-  );
-}
-
-/** Env vars whose values are credentials: `*TOKEN*`, `*KEY*`, `*SECRET*`, `*PASSWORD*`, `*PASSWD*`, `*CREDENTIAL*`. */
-export function isSensitiveEnv(name: string): boolean {
-  return /TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL/i.test(name);
-}
-
-/** `<server>-<field>` lower-cased, restricted to the characters of a secret name. */
-export function secretName(server: string, field: string): string {
-  const name = `${server}-${field}`
-    .toLowerCase()
-    .replace(/[^a-z0-9_.-]+/g, '-')
-    .replace(/^[^a-z0-9]+/, '');
-  return name.slice(0, 120) || 'secret';
-}
-
-/** `${secret:name}`. */
-export function secretRef(name: string): string {
-  return '${secret:' + name + '}';
-}
-
-/** Whether a value already refers to a secret. */
-export function hasSecretRef(value: string): boolean {
-  return value.includes('${secret:');
-}
+export { hasSecretRef, isSensitiveEnv, isSensitiveHeader, secretName, secretRef };
 
 /** A credential shown in a preview: the first two characters and the length, never the rest. */
 export function maskValue(value: string): string {

@@ -4,29 +4,10 @@
  * moved (server, field, secret name), never the value.
  */
 import type { ServerConfig } from '../../../shared/server-config.js';
-import { hasSecretRef, secretRef } from './secret-refs.js';
+import { hasSecretRef, isSensitiveEnv, isSensitiveHeader, secretName, secretRef } from '../../../shared/credentials.js';
 import type { SecretStore } from './secret-store.js';
 
-/** Headers whose values are credentials: `Authorization`, `Proxy-Authorization`, `*-Key`, `*Token*`, `*Secret*`, `Cookie`, `*apikey*`. */
-export function isSensitiveHeader(name: string): boolean {
-  const n = name.toLowerCase();
-  return (
-    n === 'authorization' ||
-    n === 'proxy-authorization' ||
-    n === 'cookie' ||
-    n.endsWith('-key') ||
-    n.includes('token') ||
-    n.includes('secret') ||
-    n.includes('apikey') ||
-    n.includes('api-key') ||
-    n.includes('api_key')
-  );
-}
-
-/** Env vars whose values are credentials: `*TOKEN*`, `*KEY*`, `*SECRET*`, `*PASSWORD*`, `*PASSWD*`, `*CREDENTIAL*` (any case). */
-export function isSensitiveEnv(name: string): boolean {
-  return /TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL/i.test(name);
-}
+export { isSensitiveEnv, isSensitiveHeader, secretName };
 
 /** One value that moved into the store. */
 export interface MovedSecret {
@@ -85,15 +66,6 @@ export async function extractSecrets(
     out[server] = config;
   }
   return { servers: out, moved };
-}
-
-/** `<server>-<field>` lower-cased, restricted to the characters of a secret name. */
-export function secretName(server: string, field: string): string {
-  const name = `${server}-${field}`
-    .toLowerCase()
-    .replace(/[^a-z0-9_.-]+/g, '-')
-    .replace(/^[^a-z0-9]+/, '');
-  return name.slice(0, 120) || 'secret';
 }
 
 function uniqueName(base: string, used: Set<string>): string {

@@ -9,19 +9,12 @@
  * place for a secret.
  */
 import type { ServerConfig } from '../../../shared/server-config.js';
+import { hasSecretRef, secretRef } from '../../../shared/credentials.js';
 import { checkSecretName, type SecretStore } from './secret-store.js';
 
+export { hasSecretRef, secretRef };
+
 const REF_PATTERN = /\$\{secret:([^}]*)\}/g;
-
-/** The reference text for `name`: `${secret:name}`. */
-export function secretRef(name: string): string {
-  return '${secret:' + name + '}';
-}
-
-/** Whether `value` contains at least one reference. */
-export function hasSecretRef(value: string): boolean {
-  return value.includes('${secret:');
-}
 
 /** One use of a reference in a server's config. */
 export interface SecretRefUse {
