@@ -16,7 +16,7 @@
 /** Lifecycle state of a server as the list shows it (`disabled` when `enabled` is false). */
 export type ServerStatus = 'stopped' | 'starting' | 'running' | 'degraded' | 'error' | 'disabled';
 
-/** One server as `GET /admin/servers` lists it. Header and env values never appear. */
+/** One server as `GET /admin/servers` lists it. Header and env values never appear: they may be secrets. */
 export interface ServerView {
   name: string;
   transport: 'stdio' | 'sse' | 'streamable-http';
@@ -27,16 +27,27 @@ export interface ServerView {
   pid?: number;
   lastError?: string;
   toolCount: number;
+  /** Tools hidden by the tool filter. */
   filteredToolCount: number;
+  /** Automatic restarts so far, when the next is due (while waiting), and how the last run ended. */
   restarts?: number;
   nextRestartAt?: number;
   lastExit?: { code: number | null; signal: string | null; at: number };
+  /** `startup: "lazy"`, and whether it is asleep now (starts on first use). */
   lazy?: boolean;
   dormant?: boolean;
+  /** The protocol era the backend speaks, once started: `modern` (2026-07-28) or `legacy` (2025). */
   protocolEra?: 'modern' | 'legacy';
+  /** How each era's clients reach it on its per-server endpoint: byte stream or MCP-level bridge. */
   ways?: { legacyClients: 'passthrough' | 'bridged'; modernClients: 'passthrough' | 'bridged' };
-  /** Stdio servers when approvals are on: `pending` or `changed` servers wait for approval. */
+  /**
+   * Stdio servers, when the gateway checks approvals: `approved`, `pending` (never approved) or
+   * `changed` (its launch changed since). A server waiting is `stopped` with reason
+   * `waiting for approval: <command line>`.
+   */
   approval?: 'approved' | 'pending' | 'changed';
+  /** A remote server that wants an OAuth sign-in (its reason starts with `needs_auth:`). */
+  needsAuth?: boolean;
 }
 
 /**

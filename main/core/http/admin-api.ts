@@ -1,53 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toMcpServersEntry } from '../../../shared/config-export.js';
 import { parseServerEntry } from '../../../shared/config-schema.js';
+import type { ServerView, ToolView } from '../../../shared/control-api.js';
 import type { ServerConfig } from '../../../shared/server-config.js';
 import { parseJsonRpcBody, readBody } from './body.js';
 
-/** One server as the admin API shows it (no header values or env values: they may be secrets). */
-export interface ServerView {
-  name: string;
-  transport: ServerConfig['transport'];
-  enabled: boolean;
-  status: string;
-  reason?: string;
-  since: number;
-  pid?: number;
-  lastError?: string;
-  toolCount: number;
-  /** Tools hidden by the tool filter. */
-  filteredToolCount: number;
-  /** Automatic restarts so far, when the next is due (while waiting), and how the last run ended. */
-  restarts?: number;
-  nextRestartAt?: number;
-  lastExit?: { code: number | null; signal: string | null; at: number };
-  /** `startup: "lazy"`, and whether it is asleep now (starts on first use). */
-  lazy?: boolean;
-  dormant?: boolean;
-  /** The protocol era the backend speaks, once started: `modern` (2026-07-28) or `legacy` (2025). */
-  protocolEra?: 'modern' | 'legacy';
-  /** How each era's clients reach it on its per-server endpoint: byte stream or MCP-level bridge. */
-  ways?: { legacyClients: 'passthrough' | 'bridged'; modernClients: 'passthrough' | 'bridged' };
-  /**
-   * Stdio servers, when the gateway checks approvals: `approved`, `pending` (never approved) or
-   * `changed` (its launch changed since). A server waiting is `stopped` with reason
-   * `waiting for approval: <command line>`.
-   */
-  approval?: 'approved' | 'pending' | 'changed';
-  /** A remote server that wants an OAuth sign-in (its reason starts with `needs_auth:`). */
-  needsAuth?: boolean;
-}
-
-export interface ToolView {
-  server: string;
-  name: string;
-  exposedName: string;
-  shortened: boolean;
-  enabled: boolean;
-  description?: string;
-  /** The tool's JSON Schema for its arguments, as the server lists it. */
-  inputSchema?: Record<string, unknown>;
-}
+// The views the admin API answers with are the control API's own DTOs: one definition.
+export type { ServerView, ToolView };
 
 /** What the admin API drives: implemented by the gateway. */
 export interface AdminControl {
