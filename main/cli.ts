@@ -6,24 +6,19 @@ import { createLogger, errorMessage, type LogLevel } from './core/base/logger.js
 import { defaultDataDir } from './core/config/data-dir.js';
 import { Registry } from './core/config/registry.js';
 import { resolveLoginShellPath } from './core/backends/shell-path.js';
-import { Gateway } from './core/gateway.js';
+import { openGatewayHost } from './core/gateway-host.js';
 import { LOOPBACK_HOSTNAMES } from './core/http/request-guard.js';
-import { ApprovalStore } from './core/security/approvals.js';
 import { openHeadlessSecretStore, type HeadlessSecrets } from './core/security/headless-secrets.js';
 import { extractSecrets } from './core/security/import-secrets.js';
 import { secretRef } from './core/security/secret-refs.js';
-import { TokenStore } from './core/security/token-store.js';
 import { packageVersion } from './core/version.js';
 import { runApproveCommand } from './cli/approve-command.js';
 import { runSecretsCommand, type CommandIo } from './cli/secrets-command.js';
 import { runTokensCommand } from './cli/tokens-command.js';
 import { runAuditCommand } from './cli/audit-command.js';
 import { runAuthCommand } from './cli/auth-command.js';
-import { oauthTokenValues } from './core/oauth/oauth-vault.js';
 import { runBridgeCommand } from './cli/bridge-command.js';
 import { runClientCommand } from './cli/client-command.js';
-import { AuditStore, auditDir } from './core/audit/audit-store.js';
-import { createRedactor } from './core/audit/redact.js';
 
 const USAGE = `Usage: gatehouse serve [options]
        gatehouse tokens list | create NAME [--servers a,b] [--admin] | revoke ID
@@ -156,30 +151,35 @@ async function serve(opts: ServeOptions): Promise<number> {
       return 1;
     }
   }
-  const tokens = await TokenStore.open(opts.dataDir, { env: opts.env, logger: logger.child('tokens') });
+  let secrets: HeadlessSecrets;
+  try {
+    secrets = await openHeadlessSecretStore({ dataDir: opts.dataDir, ...(opts.env.GATEHOUSE_KEYRING === 'none' ? { keyring: 'none' as const } : {}) });
+  } catch (error) {
+    process.stderr.write(`gatehouse: cannot open the secret store: ${errorMessage(error)}\n`);
+    return 1;
+  }
+  const host = await openGatewayHost({
+    dataDir: opts.dataDir,
+    host: opts.host,
+    port: opts.port,
+    logger,
+    env: opts.env,
+    secrets: secrets.store,
+    allowedHosts: opts.allowedHosts,
+  });
+  const { gateway, tokens, registry, approvals } = host;
   // Off loopback, anyone on the network could use every server (and the admin API, which can
   // start any command, is protected by the admin token created below).
   if (!isLoopback(opts.host) && !tokens.hasToken('client')) {
     process.stderr.write(
       `gatehouse: refusing to listen on ${opts.host} without a client token: create one with "gatehouse tokens create NAME" or set GATEHOUSE_TOKEN\n`,
     );
-    await tokens.close();
+    await host.close();
     return 2;
-  }
-  let secrets: HeadlessSecrets;
-  try {
-    secrets = await openHeadlessSecretStore({ dataDir: opts.dataDir, ...(opts.env.GATEHOUSE_KEYRING === 'none' ? { keyring: 'none' as const } : {}) });
-  } catch (error) {
-    process.stderr.write(`gatehouse: cannot open the secret store: ${errorMessage(error)}\n`);
-    await tokens.close();
-    return 1;
   }
   // Said at every start: the key to the secrets sits in a plain file.
   if (secrets.warning) process.stderr.write(`gatehouse: warning: ${secrets.warning}\n`);
-  const approvals = await ApprovalStore.open(opts.dataDir);
-  for (const warning of approvals.warnings) process.stderr.write(`gatehouse: warning: ${warning}\n`);
-  const registry = await Registry.open(opts.dataDir, { logger: logger.child('registry') });
-  for (const warning of registry.warnings) process.stderr.write(`gatehouse: warning: ${warning}\n`);
+  for (const warning of host.warnings) process.stderr.write(`gatehouse: warning: ${warning}\n`);
   if (imported?.ok) {
     // Credentials go to the secret store before the registry is written: it keeps references only.
     const { servers, moved } = await extractSecrets(imported.servers, secrets.store);
@@ -194,47 +194,13 @@ async function serve(opts: ServeOptions): Promise<number> {
     for (const [name, config] of Object.entries(servers)) await approvals.approve(name, config, 'config-file');
   }
   const newAdminToken = await tokens.ensureAdminToken();
-  let tokensInUse = (): Iterable<string> => [];
-  // Every message and backend event goes on the audit timeline; secret values never do.
-  const audit = await AuditStore.open({
-    dir: auditDir(opts.dataDir),
-    logger: logger.child('audit'),
-    // Client tokens are stored hashed: the ones presented since start come from the gateway.
-    // OAuth tokens sit inside JSON values of the store: the redactor gets them one by one too.
-    redactor: createRedactor({ secretValues: () => { const values = secrets.store.values(); return [...values, ...oauthTokenValues(values)]; }, clientTokens: () => tokensInUse() }),
-  });
-  for (const warning of audit.warnings) process.stderr.write(`gatehouse: warning: ${warning}\n`);
-  const PATH = await resolveLoginShellPath({ fallback: process.env.PATH ?? '' });
-  const gateway = new Gateway({
-    registry,
-    dataDir: opts.dataDir,
-    host: opts.host,
-    port: opts.port,
-    stdioEnv: { PATH },
-    logger,
-    version: await packageVersion(),
-    allowedHosts: opts.allowedHosts,
-    tokens,
-    secrets: secrets.store,
-    approvals,
-    audit,
-  });
-  tokensInUse = () => gateway.clientTokensInUse();
-  const closeStores = async (): Promise<void> => {
-    await audit.close();
-    registry.dispose();
-    approvals.dispose();
-    secrets.store.dispose();
-    await tokens.close();
-  };
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`gatehouse: ${signal}, stopping servers...\n`);
-    await gateway.stop();
-    await closeStores();
+    await host.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
@@ -247,8 +213,7 @@ async function serve(opts: ServeOptions): Promise<number> {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'EADDRINUSE' ? `port ${opts.port} is already in use (try --port 0 or another port)` : errorMessage(error);
     process.stderr.write(`gatehouse: cannot listen on ${opts.host}:${opts.port}: ${why}\n`);
-    await gateway.stop();
-    await closeStores();
+    await host.close();
     return 1;
   }
   if (isWildcard(opts.host) && opts.allowedHosts.length === 0) {

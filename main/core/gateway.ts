@@ -7,6 +7,7 @@ import type { Backend, BackendLifecycleEvent, BackendState } from './backends/ba
 import { BackendManager, sameRuntimeConfig, type BackendEvent } from './backends/backend-manager.js';
 import type { StdioEnvironment } from './backends/upstream.js';
 import { DisposableStore } from './base/disposable.js';
+import { Emitter, type Event } from './base/emitter.js';
 import { errorMessage, type Logger } from './base/logger.js';
 import type { Registry } from './config/registry.js';
 import { handleAdmin, json, problem, type AdminControl, type ServerView, type ToolView } from './http/admin-api.js';
@@ -117,6 +118,12 @@ export class Gateway implements AdminControl {
   #http?: HttpServer;
   #url?: string;
   #stopping?: Promise<void>;
+  readonly #onDidChangeServers = new Emitter<void>();
+  /**
+   * Fired when what {@link listServers} answers may have changed (a state, a catalog, the
+   * registry). The tray rebuilds its menu on it; nothing polls.
+   */
+  readonly onDidChangeServers: Event<void> = this.#onDidChangeServers.event;
 
   constructor(private readonly opts: GatewayOptions) {
     const logger = opts.logger;
@@ -189,6 +196,7 @@ export class Gateway implements AdminControl {
     this.#disposables.add(
       this.opts.registry.onDidChange((change) => {
         for (const name of [...change.added, ...change.updated, ...change.removed]) this.#filters.delete(name);
+        this.#onDidChangeServers.fire();
       }),
     );
     this.#watchSecurity();
@@ -365,6 +373,7 @@ export class Gateway implements AdminControl {
     for (const s of this.#toolNames.shortened()) {
       if (changed.includes(s.server)) logger.info('tool name shortened', { server: s.server, tool: s.name, exposed: s.exposed, reason: s.reason });
     }
+    this.#onDidChangeServers.fire();
   }
 
   /** Rebuilds the exposed-name tables from the catalogs; returns servers whose names changed. */

@@ -68,6 +68,11 @@ export interface TokenStoreOptions {
   /** Default {@link DEFAULT_LAST_USED_FLUSH_MS}. */
   lastUsedFlushMs?: number;
   logger?: Logger;
+  /**
+   * An admin token held in memory for this run only, like the environment's: the desktop app
+   * calls its own gateway's /admin with it, and nothing of it reaches the disk.
+   */
+  sessionAdminToken?: { name: string; secret: string };
 }
 
 interface StoredToken {
@@ -202,7 +207,7 @@ export class TokenStore {
     if (needsWrite) await db.write();
 
     const entries: Entry[] = stored.map((record) => ({ record, hash: Buffer.from(record.hash, 'hex'), ephemeral: false }));
-    entries.push(...envEntries(opts.env ?? process.env, now().toISOString()));
+    entries.push(...envEntries(opts.env ?? process.env, now().toISOString(), opts.sessionAdminToken));
 
     const store = new TokenStore(db, file, entries, warnings, opts);
     for (const warning of warnings) store.#logger.warn(warning);
@@ -216,7 +221,7 @@ export class TokenStore {
   static inMemory(opts: Readonly<TokenStoreOptions> = {}): TokenStore {
     const now = opts.now ?? (() => new Date());
     const db = new Low<TokenFile>(new Memory<TokenFile>(), { version: 1, tokens: [] });
-    const entries = envEntries(opts.env ?? process.env, now().toISOString());
+    const entries = envEntries(opts.env ?? process.env, now().toISOString(), opts.sessionAdminToken);
     return new TokenStore(db, '(memory)', entries, [], opts);
   }
 
@@ -404,16 +409,16 @@ export class TokenStore {
 }
 
 /** The tokens of `GATEHOUSE_TOKEN` and `GATEHOUSE_ADMIN_TOKEN`, held in memory only. */
-function envEntries(env: Readonly<Record<string, string | undefined>>, createdAt: string): Entry[] {
+function envEntries(env: Readonly<Record<string, string | undefined>>, createdAt: string, session?: TokenStoreOptions['sessionAdminToken']): Entry[] {
   const entries: Entry[] = [];
-  const fromEnv = (variable: string, kind: TokenKind, id: string): void => {
-    const secret = env[variable];
+  const add = (secret: string | undefined, kind: TokenKind, id: string, name: string): void => {
     if (!secret) return;
     const hash = hashToken(secret);
-    entries.push({ record: { id, name: `env:${variable}`, kind, hash: hash.toString('hex'), createdAt, acl: freezeAcl({ servers: '*' }) }, hash, ephemeral: true });
+    entries.push({ record: { id, name, kind, hash: hash.toString('hex'), createdAt, acl: freezeAcl({ servers: '*' }) }, hash, ephemeral: true });
   };
-  fromEnv(ENV_CLIENT_TOKEN, 'client', 'env-client');
-  fromEnv(ENV_ADMIN_TOKEN, 'admin', 'env-admin');
+  add(env[ENV_CLIENT_TOKEN], 'client', 'env-client', `env:${ENV_CLIENT_TOKEN}`);
+  add(env[ENV_ADMIN_TOKEN], 'admin', 'env-admin', `env:${ENV_ADMIN_TOKEN}`);
+  if (session) add(session.secret, 'admin', 'session-admin', session.name);
   return entries;
 }
 

@@ -1,0 +1,126 @@
+/**
+ * Everything a running gateway needs, opened from one data directory: tokens, approvals, the
+ * registry, the audit timeline and the gateway itself. `gatehouse serve` and the desktop app
+ * both build their gateway here, so they share one data dir and one way of starting and
+ * stopping; each brings its own secret store (an encrypted file headless, `safeStorage` on the
+ * desktop).
+ */
+import { AuditStore, auditDir } from './audit/audit-store.js';
+import { createRedactor } from './audit/redact.js';
+import { resolveLoginShellPath } from './backends/shell-path.js';
+import type { Logger } from './base/logger.js';
+import { Registry } from './config/registry.js';
+import { Gateway, type GatewayOptions } from './gateway.js';
+import { oauthTokenValues } from './oauth/oauth-vault.js';
+import { ApprovalStore } from './security/approvals.js';
+import type { SecretStore } from './security/secret-store.js';
+import { TokenStore, type TokenStoreOptions } from './security/token-store.js';
+import { packageVersion } from './version.js';
+
+/** Options of {@link openGatewayHost}. */
+export interface GatewayHostOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  logger: Logger;
+  /** Where `GATEHOUSE_TOKEN` / `GATEHOUSE_ADMIN_TOKEN` come from. */
+  env: Readonly<NodeJS.ProcessEnv>;
+  /** Where `${secret:...}` references are resolved; closed with the host when it has `dispose`. */
+  secrets: SecretStore & { dispose?(): void };
+  allowedHosts?: string[];
+  /** See {@link TokenStoreOptions.sessionAdminToken}. */
+  sessionAdminToken?: TokenStoreOptions['sessionAdminToken'];
+  /** Anything else the gateway takes (OAuth `openUrl`, what `/admin/info` says, limits). */
+  gateway?: Partial<Omit<GatewayOptions, 'registry' | 'audit' | 'dataDir' | 'host' | 'port' | 'logger' | 'tokens' | 'secrets' | 'approvals'>>;
+}
+
+/** An opened, not yet started gateway and its stores. */
+export interface GatewayHost {
+  readonly gateway: Gateway;
+  readonly registry: Registry;
+  readonly tokens: TokenStore;
+  readonly approvals: ApprovalStore;
+  readonly audit: AuditStore;
+  readonly secrets: SecretStore;
+  /** Problems found while opening the stores (each already names its file), for the user. */
+  readonly warnings: readonly string[];
+  /** Stops the gateway and every backend, then closes the stores (pending writes land). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Opens the stores of `dataDir` and builds the gateway over them. Call `gateway.start()` next. */
+export async function openGatewayHost(opts: Readonly<GatewayHostOptions>): Promise<GatewayHost> {
+  const { logger, dataDir } = opts;
+  const warnings: string[] = [];
+  const closers: Array<() => unknown> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close();
+    closers.length = 0;
+  };
+  try {
+    const tokens = await TokenStore.open(dataDir, {
+      env: opts.env,
+      logger: logger.child('tokens'),
+      ...(opts.sessionAdminToken ? { sessionAdminToken: opts.sessionAdminToken } : {}),
+    });
+    closers.push(() => tokens.close());
+    warnings.push(...tokens.warnings);
+    closers.push(() => opts.secrets.dispose?.());
+    const approvals = await ApprovalStore.open(dataDir);
+    closers.push(() => approvals.dispose());
+    warnings.push(...approvals.warnings);
+    const registry = await Registry.open(dataDir, { logger: logger.child('registry') });
+    closers.push(() => registry.dispose());
+    warnings.push(...registry.warnings);
+    let tokensInUse = (): Iterable<string> => [];
+    // Every message and backend event goes on the audit timeline; secret values never do.
+    const audit = await AuditStore.open({
+      dir: auditDir(dataDir),
+      logger: logger.child('audit'),
+      // Client tokens are stored hashed: the ones presented since start come from the gateway.
+      // OAuth tokens sit inside JSON values of the store: the redactor gets them one by one too.
+      redactor: createRedactor({
+        secretValues: () => {
+          const values = opts.secrets.values();
+          return [...values, ...oauthTokenValues(values)];
+        },
+        clientTokens: () => tokensInUse(),
+      }),
+    });
+    closers.push(() => audit.close());
+    warnings.push(...audit.warnings);
+    const PATH = await resolveLoginShellPath({ fallback: process.env.PATH ?? '' });
+    const gateway = new Gateway({
+      stdioEnv: { PATH },
+      version: await packageVersion(),
+      ...opts.gateway,
+      registry,
+      dataDir,
+      host: opts.host,
+      port: opts.port,
+      logger,
+      allowedHosts: opts.allowedHosts ?? [],
+      tokens,
+      secrets: opts.secrets,
+      approvals,
+      audit,
+    });
+    tokensInUse = () => gateway.clientTokensInUse();
+    // The gateway first: its backends and sessions may still write to the stores.
+    closers.push(() => gateway.stop());
+    let closing: Promise<void> | undefined;
+    return {
+      gateway,
+      registry,
+      tokens,
+      approvals,
+      audit,
+      secrets: opts.secrets,
+      warnings,
+      close: () => (closing ??= closeAll()),
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
