@@ -30,7 +30,14 @@ export async function findPlaintext(dir: string, needles: readonly string[]): Pr
     });
   const hits: PlaintextHit[] = [];
   for (const file of await listFiles(dir)) {
-    const content = await readFile(file);
+    let content: Buffer;
+    try {
+      content = await readFile(file);
+    } catch (error) {
+      // A temporary file renamed into place meanwhile: its bytes are scanned under the final name.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
     const lower = Buffer.from(content.toString('latin1').toLowerCase(), 'latin1');
     const seen = new Set<string>();
     for (const { needle, encoding, bytes } of patterns) {

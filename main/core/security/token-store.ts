@@ -136,6 +136,7 @@ export class TokenStore {
   #flushTimer: NodeJS.Timeout | undefined;
   /** Bumped by every local mutation, so a {@link reload} that raced one is dropped. */
   #mutations = 0;
+  #writesInFlight = 0;
   readonly #inMemory: boolean;
 
   /** The path of `tokens.json`. */
@@ -271,7 +272,7 @@ export class TokenStore {
     this.#entries.push(entry);
     this.#db.data.tokens.push(record);
     try {
-      await this.#db.write();
+      await this.#write();
     } catch (error) {
       this.#remove(record.id);
       throw error;
@@ -292,7 +293,7 @@ export class TokenStore {
     if (entry.ephemeral) return 'ephemeral';
     this.#mutations++;
     this.#remove(id);
-    await this.#db.write();
+    await this.#write();
     const token = toInfo(entry);
     this.#onDidChange.fire({ type: 'revoked', token });
     this.#onDidRevoke.fire(token);
@@ -346,8 +347,9 @@ export class TokenStore {
     } catch {
       return;
     }
-    // A local create or revoke happened meanwhile: the file read may predate it.
-    if (before !== this.#mutations) return;
+    // A local create or revoke happened meanwhile, or its write has not landed yet: the file
+    // read may predate it, and would make a new token look revoked elsewhere.
+    if (before !== this.#mutations || this.#writesInFlight > 0) return;
     const parsed = fileSchema.safeParse(raw ?? { version: 1, tokens: [] });
     if (!parsed.success) return;
     const records = parsed.data.tokens.flatMap((item) => {
@@ -378,7 +380,7 @@ export class TokenStore {
     if (!this.#dirty) return;
     this.#dirty = false;
     await this.reload();
-    await this.#db.write();
+    await this.#write();
   }
 
   /** Flushes `lastUsedAt` and drops the listeners. */
@@ -386,6 +388,16 @@ export class TokenStore {
     await this.flush();
     this.#onDidChange.dispose();
     this.#onDidRevoke.dispose();
+  }
+
+  /** Writes the file; {@link reload} holds off while a local change is being written. */
+  async #write(): Promise<void> {
+    this.#writesInFlight++;
+    try {
+      await this.#db.write();
+    } finally {
+      this.#writesInFlight--;
+    }
   }
 
   #touch(entry: Entry): void {

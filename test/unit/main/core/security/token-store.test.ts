@@ -184,6 +184,29 @@ describe('TokenStore', () => {
     await gateway.close();
   });
 
+  it('a re-read that overlaps a new token being written does not drop it', async () => {
+    const gateway = await TokenStore.open(dir, noEnv);
+    const creating = gateway.create('new');
+    // The security poll fires while the create's write is still on its way to the disk.
+    await gateway.reload();
+    const { secret } = await creating;
+    expect(gateway.authenticate(secret)?.name).toBe('new');
+    await gateway.flush();
+    const elsewhere = await TokenStore.open(dir, noEnv);
+    expect(elsewhere.list().map((t) => t.name)).toEqual(['new']);
+    await elsewhere.close();
+    await gateway.close();
+  });
+
+  it('keeps a session admin token in memory only', async () => {
+    const store = await TokenStore.open(dir, { env: {}, sessionAdminToken: { name: 'desktop app (this run)', secret: 'session-secret-123' } });
+    expect(store.authenticate('session-secret-123')).toMatchObject({ kind: 'admin', ephemeral: true, name: 'desktop app (this run)' });
+    expect(store.hasToken('admin')).toBe(true);
+    await store.create('other');
+    await store.close();
+    expect(await tokensFile()).not.toContain('desktop app');
+  });
+
   it('inMemory holds the environment tokens and writes nothing', async () => {
     const store = TokenStore.inMemory({ env: { GATEHOUSE_TOKEN: 'client-secret', GATEHOUSE_ADMIN_TOKEN: 'admin-secret' } });
     expect(store.authenticate('client-secret')).toMatchObject({ kind: 'client', ephemeral: true });
