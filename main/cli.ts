@@ -7,6 +7,7 @@ import { defaultDataDir } from './core/config/data-dir.js';
 import { Registry } from './core/config/registry.js';
 import { resolveLoginShellPath } from './core/backends/shell-path.js';
 import { openGatewayHost } from './core/gateway-host.js';
+import { headlessSecretStoreStatus } from './core/security/secret-store-status.js';
 import { LOOPBACK_HOSTNAMES } from './core/http/request-guard.js';
 import { openHeadlessSecretStore, type HeadlessSecrets } from './core/security/headless-secrets.js';
 import { extractSecrets } from './core/security/import-secrets.js';
@@ -166,6 +167,7 @@ async function serve(opts: ServeOptions): Promise<number> {
     env: opts.env,
     secrets: secrets.store,
     allowedHosts: opts.allowedHosts,
+    gateway: { secretStoreStatus: () => headlessSecretStoreStatus(secrets) },
   });
   const { gateway, tokens, registry, approvals } = host;
   // Off loopback, anyone on the network could use every server (and the admin API, which can

@@ -195,6 +195,44 @@ export interface SecretsView {
   missing: Array<{ name: string; usedBy: string[] }>;
 }
 
+/**
+ * Where the gateway keeps secrets, and how well they are protected:
+ *
+ * - `os-keyring`: headless, `secrets.enc` with its key in the OS keyring;
+ * - `key-file`: headless, `secrets.enc` with its key in a plain file beside it (`message` is the
+ *   warning `serve` prints at every start);
+ * - `safe-storage`: the desktop app, Electron `safeStorage` (Keychain, DPAPI, libsecret/kwallet);
+ * - `encrypted-file`: `secrets.enc` in the desktop app, because the user chose it (`message` says so);
+ * - `unavailable`: no secret can be stored (the store fails closed); `message` says why.
+ */
+export interface SecretStoreStatus {
+  kind: 'os-keyring' | 'key-file' | 'safe-storage' | 'encrypted-file' | 'unavailable';
+  message?: string;
+  /** The desktop app offers the encrypted-file store instead ({@link ControlApi.chooseEncryptedFileSecrets}). */
+  canChooseEncryptedFile?: boolean;
+}
+
+/** `GET /admin/info`: what is running and where it keeps secrets. */
+export interface GatewayInfo {
+  /** Gatehouse's version (package.json). */
+  version: string;
+  /** The data directory (registry, tokens, audit), when the gateway has one. */
+  dataDir?: string;
+  /** `true` inside the desktop app, `false` for `gatehouse serve`. */
+  desktop: boolean;
+  secretStore: SecretStoreStatus;
+}
+
+/**
+ * The answer to {@link ControlApi.signIn}: the authorization URL to open, and whether the gateway
+ * already opened it (the desktop app hands it to the system browser). `url` is empty when no
+ * browser step was needed (the server accepted the stored credentials at once).
+ */
+export interface SignInStart {
+  url: string;
+  opened: boolean;
+}
+
 /** A file to save: the export of the audit timeline. */
 export interface ExportedFile {
   fileName: string;
@@ -256,8 +294,30 @@ export interface ControlApi {
   revokeToken(id: string): Promise<void>;
 
   listSecrets(): Promise<SecretsView>;
+  /** Rejects with status 503 when no secret can be stored ({@link SecretStoreStatus} `unavailable`), with the reason. */
   setSecret(name: string, value: string): Promise<void>;
   deleteSecret(name: string): Promise<void>;
+
+  /** The gateway's version, data directory and secret store. */
+  info(): Promise<GatewayInfo>;
+  /**
+   * Starts an OAuth sign-in to a remote server that needs one ({@link ServerView.needsAuth}).
+   * When `opened` is false the caller opens `url` itself; the server view stops saying
+   * `needsAuth` once the browser comes back to the gateway.
+   */
+  signIn(name: string): Promise<SignInStart>;
+
+  /**
+   * Desktop only (absent over HTTP): use the encrypted-file store from now on, where the OS
+   * credential store is unavailable ({@link SecretStoreStatus.canChooseEncryptedFile}). The
+   * choice is remembered; resolves with the info after the gateway switched stores.
+   */
+  chooseEncryptedFileSecrets?(): Promise<GatewayInfo>;
+  /**
+   * Desktop only (absent over HTTP, where the UI polls {@link listServers}): every server's view
+   * now and after each change, until the returned function is called.
+   */
+  watchServers?(onChange: (servers: ServerView[]) => void): Unsubscribe;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -362,6 +422,11 @@ export function createHttpControlApi(opts: Readonly<HttpControlApiOptions>): Con
     listSecrets: () => call('GET', '/admin/secrets'),
     setSecret: async (name, value) => void (await call('PUT', `/admin/secrets/${seg(name)}`, { value })),
     deleteSecret: async (name) => void (await call('DELETE', `/admin/secrets/${seg(name)}`)),
+    info: () => call('GET', '/admin/info'),
+    async signIn(name) {
+      const answer = await call<{ url?: string | null; opened?: boolean }>('POST', `/admin/servers/${seg(name)}/auth/login`);
+      return { url: answer.url ?? '', opened: answer.opened === true };
+    },
   };
 }
 

@@ -39,6 +39,8 @@ import { NameTable } from './routing/tool-names.js';
 import { OAuthBroker } from './oauth/broker.js';
 import { handleOAuthAdminRequest, handleOAuthCallback } from './oauth/oauth-routes.js';
 import { MemorySecretStore } from './security/secret-store.js';
+import { defaultSecretStoreStatus } from './security/secret-store-status.js';
+import type { GatewayInfo, SecretStoreStatus } from '../../shared/control-api.js';
 
 export interface GatewayOptions {
   registry: Registry;
@@ -87,6 +89,10 @@ export interface GatewayOptions {
   openUrl?: (url: string) => void | Promise<void>;
   /** Waits between failed OAuth token refreshes (tests shorten them); default 1, 2, 4, 8, 16 s. */
   oauthRetryDelaysMs?: readonly number[];
+  /** What `GET /admin/info` says about {@link secrets} (asked at each request); default from the store's class. */
+  secretStoreStatus?: () => SecretStoreStatus;
+  /** Run by the desktop app (shown in `GET /admin/info`); default false. */
+  desktop?: boolean;
 }
 
 /** How often the gateway re-reads tokens and approvals written by another process (the CLI). */
@@ -339,6 +345,16 @@ export class Gateway implements AdminControl {
   async restartServer(name: string): Promise<ServerView> {
     await this.stopServer(name);
     return this.startServer(name);
+  }
+
+  info(): GatewayInfo {
+    const desktop = this.opts.desktop ?? false;
+    return {
+      version: this.opts.version,
+      ...(this.opts.dataDir ? { dataDir: this.opts.dataDir } : {}),
+      desktop,
+      secretStore: this.opts.secretStoreStatus?.() ?? defaultSecretStoreStatus(this.opts.secrets, desktop),
+    };
   }
 
   listTools(): ToolView[] {

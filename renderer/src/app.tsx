@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState, type ReactElement } from 'react';
-import type { ControlApi } from '../../shared/control-api.js';
+import type { ControlApi, GatewayInfo } from '../../shared/control-api.js';
 import { connect, forgetToken, hasNativeBridge, savedToken, saveToken } from './bridge.js';
 import { CopyButton } from './components/copy-button.js';
 import { AuditScreen } from './features/audit/audit-screen.js';
@@ -8,7 +8,9 @@ import { ServersScreen } from './features/servers/servers-screen.js';
 import { SettingsScreen } from './features/settings/settings-screen.js';
 import { ToolsScreen } from './features/tools/tools-screen.js';
 import { ApiContext } from './hooks/use-api.js';
+import { GatewayInfoContext, type GatewayInfoState } from './hooks/use-gateway-info.js';
 import { usePoll } from './hooks/use-poll.js';
+import { useServers } from './hooks/use-servers.js';
 import { Login } from './login.js';
 import { routeHash, SCREENS, useRoute, type Screen } from './router.js';
 
@@ -46,7 +48,8 @@ export function App(): ReactElement {
 function Shell({ api, onLogout }: { api: ControlApi; onLogout: (message?: string) => void }): ReactElement {
   const [route, navigate] = useRoute();
   const handleUnauthorized = useCallback(() => onLogout('The admin token is no longer accepted. Log in again.'), [onLogout]);
-  const servers = usePoll(() => api.listServers(), 1500, handleUnauthorized);
+  const servers = useServers(api, handleUnauthorized);
+  const info = useInfo(api, handleUnauthorized);
   const list = servers.data;
   const running = list?.filter((s) => s.status === 'running').length ?? 0;
   const failing = list?.filter((s) => s.status === 'error').length ?? 0;
@@ -58,42 +61,60 @@ function Shell({ api, onLogout }: { api: ControlApi; onLogout: (message?: string
   }, [route.screen]);
 
   return (
-    <div className="shell">
-      <header className="app-header">
-        <div className="brand">Gatehouse</div>
-        <div className="gateway-state" aria-live="polite">
-          <span className={`dot dot-${gatewayState}`} aria-hidden="true" />
-          <span data-testid="gateway-state">
-            Gateway {gatewayState}
-            {list ? ` · ${running} of ${list.length} server${list.length === 1 ? '' : 's'} running` : ''}
-            {failing > 0 ? ` · ${failing} failing` : ''}
-          </span>
-        </div>
-        <div className="endpoint-box">
-          <span className="muted">Endpoint</span>
-          <code data-testid="endpoint">{endpoint}</code>
-          <CopyButton text={endpoint} what="endpoint URL" />
-        </div>
-        {!hasNativeBridge() && (
-          <button type="button" className="button small" onClick={() => onLogout()}>
-            Log out
-          </button>
-        )}
-      </header>
-      <nav className="tabs" aria-label="Screens">
-        {SCREENS.map((screen) => (
-          <a key={screen} href={routeHash(screen)} className="tab" aria-current={route.screen === screen ? 'page' : undefined}>
-            {TITLES[screen]}
-          </a>
-        ))}
-      </nav>
-      <main className="content">
-        {route.screen === 'servers' && <ServersScreen servers={list} refresh={servers.refresh} />}
-        {route.screen === 'tools' && <ToolsScreen />}
-        {route.screen === 'audit' && <AuditScreen params={route.params} onParamsChange={(p) => navigate('audit', p, true)} />}
-        {route.screen === 'clients' && <ClientsScreen servers={list} params={route.params} onParamsChange={(p) => navigate('clients', p, true)} />}
-        {route.screen === 'settings' && <SettingsScreen servers={list} />}
-      </main>
-    </div>
+    <GatewayInfoContext.Provider value={info}>
+      <div className="shell">
+        <header className="app-header">
+          <div className="brand">Gatehouse</div>
+          <div className="gateway-state" aria-live="polite">
+            <span className={`dot dot-${gatewayState}`} aria-hidden="true" />
+            <span data-testid="gateway-state">
+              Gateway {gatewayState}
+              {list ? ` · ${running} of ${list.length} server${list.length === 1 ? '' : 's'} running` : ''}
+              {failing > 0 ? ` · ${failing} failing` : ''}
+            </span>
+          </div>
+          <div className="endpoint-box">
+            <span className="muted">Endpoint</span>
+            <code data-testid="endpoint">{endpoint}</code>
+            <CopyButton text={endpoint} what="endpoint URL" />
+          </div>
+          {!hasNativeBridge() && (
+            <button type="button" className="button small" onClick={() => onLogout()}>
+              Log out
+            </button>
+          )}
+        </header>
+        <nav className="tabs" aria-label="Screens">
+          {SCREENS.map((screen) => (
+            <a key={screen} href={routeHash(screen)} className="tab" aria-current={route.screen === screen ? 'page' : undefined}>
+              {TITLES[screen]}
+            </a>
+          ))}
+        </nav>
+        <main className="content">
+          {route.screen === 'servers' && <ServersScreen servers={list} refresh={servers.refresh} />}
+          {route.screen === 'tools' && <ToolsScreen />}
+          {route.screen === 'audit' && <AuditScreen params={route.params} onParamsChange={(p) => navigate('audit', p, true)} />}
+          {route.screen === 'clients' && <ClientsScreen servers={list} params={route.params} onParamsChange={(p) => navigate('clients', p, true)} />}
+          {route.screen === 'settings' && <SettingsScreen servers={list} />}
+        </main>
+      </div>
+    </GatewayInfoContext.Provider>
+  );
+}
+
+/** The gateway's info, loaded once (it changes only through a call that answers the new one). */
+function useInfo(api: ControlApi, onUnauthorized: () => void): GatewayInfoState {
+  const polled = usePoll(() => api.info(), 0, onUnauthorized);
+  const [updated, setUpdated] = useState<GatewayInfo>();
+  const { refresh: load } = polled;
+  // Stable, so a screen can refresh on mount without a loop.
+  const refresh = useCallback(async () => {
+    await load();
+    setUpdated(undefined);
+  }, [load]);
+  return useMemo(
+    () => ({ info: updated ?? polled.data, error: polled.error, update: setUpdated, refresh }),
+    [updated, polled.data, polled.error, refresh],
   );
 }

@@ -12,6 +12,7 @@ import type { Client } from '@modelcontextprotocol/client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_IDS } from '../../shared/client-configs/index.js';
+import { packageVersion } from '../../main/core/version.js';
 import { clientPool, SERVERS, text } from '../integration/harness.js';
 import { launchChromium } from './support/browser.js';
 import { ADMIN_TOKEN, CLIENT_TOKEN, startUiGateway, type UiGateway } from './support/gateway.js';
@@ -315,6 +316,14 @@ describe('control UI in Chromium', { timeout: 60_000 }, () => {
     expect(await page.getByTestId('gateway-port').textContent()).toBe(new URL(gw.url).port);
     expect(await page.getByTestId('retention').textContent()).toContain('30 days');
     await page.getByText('gatehouse serve --host ADDRESS --port PORT').waitFor();
+    // The version, and where secrets are: headless with no keyring, so the key is in a file, with the warning.
+    await page.getByTestId('app-version').filter({ hasText: `Gatehouse ${await packageVersion()}` }).waitFor();
+    const storeKind = page.getByTestId('secret-store-kind');
+    expect(await storeKind.getAttribute('data-kind')).toBe('key-file');
+    expect(await storeKind.textContent()).toBe('Encrypted file, key in a plain file');
+    expect(await page.getByTestId('secret-store-message').textContent()).toContain('anyone who can read that file can read your secrets');
+    // Choosing a store is the desktop app's: the browser UI does not offer it.
+    expect(await page.getByRole('button', { name: 'Use an encrypted file instead' }).count()).toBe(0);
     await screenshots('settings');
 
     const viaToken = await clients.connect(`${gw.url}/mcp`, { headers: { authorization: `Bearer ${secret}` } });

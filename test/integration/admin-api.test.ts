@@ -1,5 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayInfo } from '../../shared/control-api.js';
+import { UnavailableSecretStore } from '../../main/core/security/unavailable-secret-store.js';
 import { FIXTURE_SERVER, startGateway, type RunningGateway } from './harness.js';
 
 const ADMIN = 'admin-token-for-tests';
@@ -133,9 +135,60 @@ describe('admin API and request guards', () => {
     expect(await status({ host: `localhost:${new URL(gw.url).port}`, origin: 'https://attacker.example' })).toBe(403);
   });
 
+  it('says what runs and where secrets are kept (GET /admin/info)', async () => {
+    const res = await admin('/admin/info');
+    expect(res.status).toBe(200);
+    // No secret store was given: nothing can resolve a reference, and it says so.
+    expect(await res.json()).toEqual({ version: '0.0.0-test', dataDir: gw.dataDir, desktop: false, secretStore: { kind: 'unavailable', message: 'no secret store' } });
+    expect((await admin('/admin/info', { method: 'POST' })).status).toBe(405);
+    expect((await fetch(`${gw.url}/admin/info`, { headers: { authorization: `Bearer ${CLIENT}` } })).status).toBe(403);
+  });
+
   it('answers unknown paths with the list of endpoints', async () => {
     const res = await fetch(`${gw.url}/nope`);
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: string }).error).toContain('/servers/<name>/mcp');
+  });
+});
+
+describe('admin API over a secret store that cannot hold secrets', () => {
+  const REASON = 'Electron reports no keyring on this system (basic_text), so safeStorage would not protect secrets.';
+  let gw: RunningGateway;
+  const admin = (path: string, init: RequestInit = {}): Promise<Response> =>
+    fetch(`${gw.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' } });
+
+  beforeAll(async () => {
+    gw = await startGateway(
+      { keyed: { command: 'node', args: [FIXTURE_SERVER], env: { FIXTURE_LABEL: '${secret:label}' } } },
+      {
+        adminToken: ADMIN,
+        secrets: new UnavailableSecretStore(REASON),
+        desktop: true,
+        secretStoreStatus: () => ({ kind: 'unavailable', message: REASON, canChooseEncryptedFile: true }),
+      },
+    );
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  it('reports the store as unavailable, with why, in GET /admin/info', async () => {
+    const info = (await (await admin('/admin/info')).json()) as GatewayInfo;
+    expect(info).toMatchObject({ desktop: true, secretStore: { kind: 'unavailable', message: REASON, canChooseEncryptedFile: true } });
+  });
+
+  it('answers PUT and DELETE of a secret with 503 and the reason, not a 500', async () => {
+    const put = await admin('/admin/secrets/label', { method: 'PUT', body: JSON.stringify({ value: 'one' }) });
+    expect(put.status).toBe(503);
+    expect(((await put.json()) as { error: string }).error).toBe(`No secret can be stored: ${REASON} See "Secret store" in Settings.`);
+    expect((await admin('/admin/secrets/label', { method: 'DELETE' })).status).toBe(503);
+    expect(await (await admin('/admin/secrets')).json()).toEqual({ secrets: [], missing: [{ name: 'label', usedBy: ['keyed'] }] });
+  });
+
+  it('fails a server that refers to a secret with that reason, without a restart loop', async () => {
+    const view = gw.gateway.serverView('keyed')!;
+    expect(view.status).toBe('error');
+    expect(view.reason).toBe(`server "keyed": env.FIXTURE_LABEL refers to secret "label", but no secret can be stored: ${REASON}`);
+    expect(view.nextRestartAt).toBeUndefined();
   });
 });

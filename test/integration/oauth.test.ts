@@ -7,7 +7,7 @@ import { AuditStore, auditDir } from '../../main/core/audit/audit-store.js';
 import { createRedactor } from '../../main/core/audit/redact.js';
 import { nullLogger } from '../../main/core/base/logger.js';
 import { Registry } from '../../main/core/config/registry.js';
-import { Gateway } from '../../main/core/gateway.js';
+import { Gateway, type GatewayOptions } from '../../main/core/gateway.js';
 import { oauthTokenValues } from '../../main/core/oauth/oauth-vault.js';
 import { runAuthCommand } from '../../main/cli/auth-command.js';
 import { openHeadlessSecretStore } from '../../main/core/security/headless-secrets.js';
@@ -46,7 +46,7 @@ async function newDataDir(): Promise<string> {
 }
 
 /** A gateway as `serve` builds it: the encrypted headless secret store (key in a file) and the audit. */
-async function startOAuthGateway(dataDir: string, mcpServers?: Record<string, unknown>): Promise<OAuthGateway> {
+async function startOAuthGateway(dataDir: string, mcpServers?: Record<string, unknown>, extra: Partial<GatewayOptions> = {}): Promise<OAuthGateway> {
   const registry = await Registry.open(dataDir);
   if (mcpServers) {
     const parsed = parseMcpServersConfig({ mcpServers });
@@ -69,6 +69,7 @@ async function startOAuthGateway(dataDir: string, mcpServers?: Record<string, un
     secrets: secrets.store,
     audit,
     oauthRetryDelaysMs: [50, 100],
+    ...extra,
   });
   const { url } = await gateway.start();
   let stopped = false;
@@ -150,6 +151,25 @@ describe('OAuth sign-in to remote servers', () => {
     const status = (after.json.servers as Array<Record<string, unknown>>)[0]!;
     expect(status).toMatchObject({ server: 'secure', state: 'signed_in', client: 'dynamic', issuer: as.issuer, hasRefreshToken: true });
     expect(JSON.stringify(after.json)).not.toMatch(new RegExp(as.issued().join('|')));
+  });
+
+  it('says whether it handed the sign-in page to openUrl (opened), and shows the URL either way', async () => {
+    const as = await fixture({ label: 'opened' });
+    const plain = await startOAuthGateway(await newDataDir(), { secure: { type: 'http', url: as.url } });
+    const shown = await admin(plain, 'POST', '/admin/servers/secure/auth/login');
+    expect(shown.json).toMatchObject({ server: 'secure', url: expect.stringContaining('/authorize?'), opened: false });
+
+    const openedUrls: string[] = [];
+    const desktop = await startOAuthGateway(await newDataDir(), { secure: { type: 'http', url: as.url } }, { openUrl: (url) => void openedUrls.push(url) });
+    const opened = await admin(desktop, 'POST', '/admin/servers/secure/auth/login');
+    expect(opened.json).toMatchObject({ server: 'secure', opened: true });
+    expect(openedUrls).toEqual([opened.json.url]);
+
+    // A browser that cannot be opened does not fail the sign-in: the caller shows the URL instead.
+    const failing = await startOAuthGateway(await newDataDir(), { secure: { type: 'http', url: as.url } }, { openUrl: () => Promise.reject(new Error('no browser')) });
+    const notOpened = await admin(failing, 'POST', '/admin/servers/secure/auth/login');
+    expect(notOpened.status).toBe(200);
+    expect(notOpened.json).toMatchObject({ opened: false, url: expect.stringContaining('/authorize?') });
   });
 
   it('checks the state and the iss of the callback', async () => {

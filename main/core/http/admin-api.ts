@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toMcpServersEntry } from '../../../shared/config-export.js';
 import { parseServerEntry } from '../../../shared/config-schema.js';
-import type { ServerView, ToolView } from '../../../shared/control-api.js';
+import type { GatewayInfo, ServerView, ToolView } from '../../../shared/control-api.js';
 import type { ServerConfig } from '../../../shared/server-config.js';
 import { parseJsonRpcBody, readBody } from './body.js';
 
@@ -21,6 +21,8 @@ export interface AdminControl {
   stopServer(name: string): Promise<ServerView>;
   restartServer(name: string): Promise<ServerView>;
   listTools(): ToolView[];
+  /** Version, data directory, desktop or headless, and the secret store's status. */
+  info(): GatewayInfo;
 }
 
 /**
@@ -32,6 +34,7 @@ export interface AdminControl {
  *   `DELETE /admin/servers/<name>`
  * - `POST /admin/servers/<name>/start|stop|restart`
  * - `GET /admin/tools`
+ * - `GET /admin/info` ({@link GatewayInfo})
  */
 export async function handleAdmin(
   req: IncomingMessage,
@@ -45,6 +48,9 @@ export async function handleAdmin(
   const [, collection, name, action] = parts;
 
   if (collection === 'tools' && parts.length === 2 && method === 'GET') return json(res, 200, { tools: control.listTools() });
+  if (collection === 'info' && parts.length === 2) {
+    return method === 'GET' ? json(res, 200, control.info()) : problem(res, 405, `${method} is not allowed on /admin/info`);
+  }
   if (collection !== 'servers') return problem(res, 404, `no admin endpoint ${method} ${path}`);
 
   if (name === undefined) {

@@ -6,7 +6,8 @@
  * - `GET /admin/tokens`, `POST /admin/tokens` `{ name, kind?, acl? }` (201, the secret once),
  *   `DELETE /admin/tokens/<id>`
  * - `GET /admin/secrets` (names, times, which servers use them, references to unset secrets),
- *   `PUT /admin/secrets/<name>` `{ value }`, `DELETE /admin/secrets/<name>`
+ *   `PUT /admin/secrets/<name>` `{ value }`, `DELETE /admin/secrets/<name>` (503 with the reason
+ *   when the store cannot hold secrets)
  * - `GET /admin/approvals` (every stdio server: status and launch description),
  *   `POST /admin/servers/<name>/approve` `{ fingerprint? }`
  */
@@ -19,6 +20,7 @@ import { describeLaunch, type ApprovalStore, type DescribeLaunchOptions } from '
 import { findSecretRefs } from '../security/secret-refs.js';
 import { checkSecretName, type SecretStore } from '../security/secret-store.js';
 import type { TokenStore } from '../security/token-store.js';
+import { SecretStoreUnavailableError } from '../security/unavailable-secret-store.js';
 import { json, problem, readJson } from './admin-api.js';
 
 /** What {@link handleSecurityAdminRequest} works on. */
@@ -129,12 +131,14 @@ async function secrets(req: IncomingMessage, res: ServerResponse, method: string
     const parsed = putSecretBody.safeParse(body);
     if (!parsed.success) return problem(res, 400, 'invalid secret', issues(parsed.error));
     const existed = store.has(name);
-    await store.set(name, parsed.data.value);
+    if (!(await unlessUnavailable(res, () => store.set(name, parsed.data.value)))) return;
     const info = store.list().find((s) => s.name === name);
     return json(res, existed ? 200 : 201, { ...info, usedBy: usage.get(name) ?? [] });
   }
   if (method === 'DELETE') {
-    if (!(await store.delete(name))) return problem(res, 404, `unknown secret "${name}"`);
+    const deleted = await unlessUnavailable(res, () => store.delete(name));
+    if (!deleted) return;
+    if (!deleted.value) return problem(res, 404, `unknown secret "${name}"`);
     // Deleting a secret in use is allowed (rotation by delete + set); say who will miss it.
     return json(res, 200, { deleted: name, usedBy: usage.get(name) ?? [] });
   }
@@ -190,6 +194,19 @@ function secretUsage(deps: Readonly<SecurityAdminDeps>): Map<string, string[]> {
     }
   }
   return usage;
+}
+
+/**
+ * Runs a write of the secret store; when the store cannot hold secrets, answers 503 with its
+ * reason and resolves to `undefined` (other failures propagate: they are the gateway's own 500).
+ */
+async function unlessUnavailable<T>(res: ServerResponse, write: () => Promise<T>): Promise<{ value: T } | undefined> {
+  try {
+    return { value: await write() };
+  } catch (error) {
+    if (!(error instanceof SecretStoreUnavailableError)) throw error;
+    return problem(res, 503, error.message);
+  }
 }
 
 function hasBody(req: IncomingMessage): boolean {

@@ -216,9 +216,11 @@ export class OAuthBroker {
 
   /**
    * Starts a sign-in: discovery, registration where needed, PKCE; returns the URL the user
-   * opens (also handed to `openUrl` when there is one). The callback finishes it.
+   * opens, and whether it was handed to `openUrl` (a failing `openUrl` is logged, not fatal: the
+   * caller shows the URL instead). The callback finishes it. `url` is empty when no browser step
+   * was needed.
    */
-  async startLogin(server: string, config: RemoteServerConfig, client?: PreRegisteredClient): Promise<{ url: string }> {
+  async startLogin(server: string, config: RemoteServerConfig, client?: PreRegisteredClient): Promise<{ url: string; opened: boolean }> {
     if (config.oauth === false) throw new Error(`server "${server}" has "oauth": false`);
     if (!usesOAuth(config)) throw new Error(`server "${server}" has an Authorization header configured: remove it to use OAuth`);
     this.#configs.set(server, config);
@@ -240,12 +242,20 @@ export class OAuthBroker {
     });
     if (result === 'AUTHORIZED' || !provider.authorizationUrl) {
       await this.#signedIn(server);
-      return { url: '' };
+      return { url: '', opened: false };
     }
     const url = provider.authorizationUrl.href;
     this.#deps.logger.info('oauth sign-in started', { server });
-    if (this.#deps.openUrl) await this.#deps.openUrl(url);
-    return { url };
+    let opened = false;
+    if (this.#deps.openUrl) {
+      try {
+        await this.#deps.openUrl(url);
+        opened = true;
+      } catch (error) {
+        this.#deps.logger.warn('cannot open the sign-in page', { server, error: errorMessage(error) });
+      }
+    }
+    return { url, opened };
   }
 
   /**

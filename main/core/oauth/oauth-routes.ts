@@ -3,8 +3,10 @@
  *
  * - `GET /oauth/callback/<server>`: where the authorization server sends the browser back (no
  *   gateway token: the state parameter is the check);
- * - `POST /admin/servers/<name>/auth/login`: starts a sign-in, answers the URL to open
- *   (optional body `{"clientId": "...", "clientSecret": "..."}` for a pre-registered client);
+ * - `POST /admin/servers/<name>/auth/login`: starts a sign-in, answers `{ server, url, opened }`:
+ *   the URL to open, and `opened: true` when the gateway handed it to its `openUrl` port (the
+ *   desktop app's browser); `url: null` when no browser step was needed. Optional body
+ *   `{"clientId": "...", "clientSecret": "..."}` for a pre-registered client;
  * - `POST /admin/servers/<name>/auth/logout`: revokes and deletes the stored tokens;
  * - `GET /admin/auth`: every OAuth server's sign-in state, never a token.
  */
@@ -109,8 +111,8 @@ async function login(req: IncomingMessage, res: ServerResponse, name: string, co
   }
   try {
     const client = typeof clientId === 'string' ? { clientId, ...(typeof clientSecret === 'string' && clientSecret !== '' ? { clientSecret } : {}) } : undefined;
-    const { url } = await deps.broker.startLogin(name, config, client);
-    json(res, 200, url ? { server: name, url } : { server: name, url: null, status: 'signed_in' });
+    const { url, opened } = await deps.broker.startLogin(name, config, client);
+    json(res, 200, url ? { server: name, url, opened } : { server: name, url: null, opened: false, status: 'signed_in' });
   } catch (error) {
     problem(res, 502, `cannot start a sign-in to "${name}": ${errorMessage(error)}`);
   }

@@ -43,16 +43,23 @@ export function secretNamesIn(config: ServerConfig): string[] {
 export class MissingSecretError extends Error {
   override readonly name = 'MissingSecretError';
 
+  /**
+   * @param reason `unknown`: not set; `invalid`: not a secret name; `unavailable`: the gateway
+   *   has no working secret store, `why` says why.
+   */
   constructor(
     readonly server: string,
     readonly field: string,
     readonly secret: string,
-    reason: 'unknown' | 'invalid',
+    reason: 'unknown' | 'invalid' | 'unavailable',
+    why?: string,
   ) {
     super(
       reason === 'unknown'
         ? `server "${server}": ${field} refers to secret "${secret}", which is not set (set it with: gatehouse secrets set ${secret})`
-        : `server "${server}": ${field} has an invalid secret reference ${secretRef(secret)} (${checkSecretName(secret)})`,
+        : reason === 'unavailable'
+          ? `server "${server}": ${field} refers to secret "${secret}", but no secret can be stored: ${why ?? 'the secret store is unavailable'}`
+          : `server "${server}": ${field} has an invalid secret reference ${secretRef(secret)} (${checkSecretName(secret)})`,
     );
   }
 }
@@ -63,7 +70,11 @@ export class MissingSecretError extends Error {
  *
  * @throws MissingSecretError for the first reference whose secret is not set or whose name is invalid.
  */
-export async function resolveSecretRefs<T extends ServerConfig>(config: T, store: Pick<SecretStore, 'get'>, server: string): Promise<T> {
+export async function resolveSecretRefs<T extends ServerConfig>(
+  config: T,
+  store: Pick<SecretStore, 'get' | 'unavailableReason'>,
+  server: string,
+): Promise<T> {
   const [section, values] = resolvable(config);
   const resolved: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) {
@@ -77,7 +88,10 @@ export async function resolveSecretRefs<T extends ServerConfig>(config: T, store
       const field = `${section}.${key}`;
       if (checkSecretName(name) !== undefined) throw new MissingSecretError(server, field, name, 'invalid');
       const secret = await store.get(name);
-      if (secret === undefined) throw new MissingSecretError(server, field, name, 'unknown');
+      if (secret === undefined) {
+        const why = store.unavailableReason;
+        throw why !== undefined ? new MissingSecretError(server, field, name, 'unavailable', why) : new MissingSecretError(server, field, name, 'unknown');
+      }
       found.set(name, secret);
     }
     // A function replacement, so `$&` or `$1` inside a secret value are not interpreted.

@@ -47,6 +47,11 @@ export interface SecretStore {
   refresh(): Promise<void>;
   /** Fired after each persisted change. */
   readonly onDidChange: Event<SecretChangeEvent>;
+  /**
+   * Set only by a store that cannot hold secrets at all (`UnavailableSecretStore`): why. A
+   * reference then fails with this reason rather than "not set".
+   */
+  readonly unavailableReason?: string;
 }
 
 /** Secret names: what may follow `${secret:` (and appear in a file name or a CLI argument). */

@@ -4,6 +4,8 @@ import type { ServerStats as CoreServerStats } from '../../../main/core/audit/au
 import type { ServerView as CoreServerView, ToolView as CoreToolView } from '../../../main/core/http/admin-api.js';
 import type { LaunchDescription as CoreLaunch } from '../../../main/core/security/approvals.js';
 import type { CreatedToken as CoreCreatedToken, TokenInfo as CoreTokenInfo } from '../../../main/core/security/token-store.js';
+import type { Gateway } from '../../../main/core/gateway.js';
+import type { defaultSecretStoreStatus, headlessSecretStoreStatus } from '../../../main/core/security/secret-store-status.js';
 import {
   AUDIT_OUTCOMES,
   auditSearchParams,
@@ -11,8 +13,12 @@ import {
   createHttpControlApi,
   readServerSentEvents,
   type AuditEvent,
+  type ControlApi,
   type CreatedToken,
+  type GatewayInfo,
   type LaunchDescription,
+  type SecretStoreStatus,
+  type SignInStart,
   type ServerStats,
   type ServerView,
   type TokenInfo,
@@ -29,6 +35,10 @@ describe('control API contract', () => {
     expectTypeOf<CoreTokenInfo>().toExtend<TokenInfo>();
     expectTypeOf<CoreCreatedToken>().toExtend<CreatedToken>();
     expectTypeOf<CoreLaunch>().toExtend<LaunchDescription>();
+    expectTypeOf<ReturnType<Gateway['info']>>().toExtend<GatewayInfo>();
+    expectTypeOf<ReturnType<typeof headlessSecretStoreStatus>>().toExtend<SecretStoreStatus>();
+    expectTypeOf<ReturnType<typeof defaultSecretStoreStatus>>().toExtend<SecretStoreStatus>();
+    expectTypeOf<Awaited<ReturnType<ControlApi['signIn']>>>().toEqualTypeOf<SignInStart>();
     expect([...AUDIT_OUTCOMES]).toEqual([...CORE_OUTCOMES]);
   });
 
@@ -53,6 +63,56 @@ describe('control API contract', () => {
     expect(error).toMatchObject({ status: 400, message: 'invalid server definition', details: ['server "x": bad'] });
     expect(seen).toEqual([{ url: 'http://127.0.0.1:7420/admin/servers', auth: 'Bearer gth_admin' }]);
     expect(api.gatewayUrl()).toBe('http://127.0.0.1:7420');
+  });
+
+  it('asks GET /admin/info, and leaves the desktop-only calls out', async () => {
+    const info: GatewayInfo = { version: '0.1.0', dataDir: '/data', desktop: false, secretStore: { kind: 'key-file', message: 'the key is in a file' } };
+    const seen: string[] = [];
+    const api = createHttpControlApi({
+      baseUrl: 'http://127.0.0.1:7420',
+      token: 't',
+      fetch: async (input, init) => {
+        seen.push(`${init?.method} ${String(input)}`);
+        return Response.json(info);
+      },
+    });
+    expect(await api.info()).toEqual(info);
+    expect(seen).toEqual(['GET http://127.0.0.1:7420/admin/info']);
+    expect(api.chooseEncryptedFileSecrets).toBeUndefined();
+    expect(api.watchServers).toBeUndefined();
+  });
+
+  it('starts a sign-in and says whether the gateway opened the page', async () => {
+    const answers = [
+      { server: 'a b', url: 'https://as.example/authorize?x=1', opened: true },
+      { server: 'a b', url: 'https://as.example/authorize?x=2', opened: false },
+      { server: 'a b', url: null, opened: false, status: 'signed_in' },
+      // A gateway from before the `opened` field.
+      { server: 'a b', url: 'https://as.example/authorize?x=3' },
+    ];
+    const seen: string[] = [];
+    const api = createHttpControlApi({
+      baseUrl: 'http://127.0.0.1:7420',
+      token: 't',
+      fetch: async (input, init) => {
+        seen.push(`${init?.method} ${String(input)}`);
+        return Response.json(answers[seen.length - 1]);
+      },
+    });
+    expect(await api.signIn('a b')).toEqual({ url: 'https://as.example/authorize?x=1', opened: true });
+    expect(await api.signIn('a b')).toEqual({ url: 'https://as.example/authorize?x=2', opened: false });
+    expect(await api.signIn('a b')).toEqual({ url: '', opened: false });
+    expect(await api.signIn('a b')).toEqual({ url: 'https://as.example/authorize?x=3', opened: false });
+    expect(seen[0]).toBe('POST http://127.0.0.1:7420/admin/servers/a%20b/auth/login');
+  });
+
+  it('rejects a secret with the 503 and reason of a store that cannot hold secrets', async () => {
+    const api = createHttpControlApi({
+      baseUrl: 'http://127.0.0.1:7420',
+      token: 't',
+      fetch: async () => Response.json({ error: 'No secret can be stored: no keyring.' }, { status: 503 }),
+    });
+    await expect(api.setSecret('gh', 'x')).rejects.toMatchObject({ status: 503, message: 'No secret can be stored: no keyring.' });
   });
 
   it('parses server-sent events split across chunks, skipping comments', async () => {

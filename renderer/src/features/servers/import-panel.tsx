@@ -2,6 +2,7 @@ import { useMemo, useState, type ReactElement } from 'react';
 import { applyImport, maskValue, planImport } from '../../../../shared/import-plan.js';
 import { ErrorText } from '../../components/error-text.js';
 import { useApi } from '../../hooks/use-api.js';
+import { useSecretsUnavailable } from '../../hooks/use-gateway-info.js';
 import { describeError } from '../../hooks/use-poll.js';
 
 export interface ImportPanelProps {
@@ -17,13 +18,16 @@ export function ImportPanel({ existingNames, onDone, onCancel }: ImportPanelProp
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const plan = useMemo(() => (text.trim() === '' ? undefined : planImport(text, existingNames)), [text, existingNames]);
+  const secretsUnavailable = useSecretsUnavailable();
+  // Credentials go to the secret store or nowhere: with no store, such an import cannot be done.
+  const blocked = secretsUnavailable !== undefined && plan?.ok === true && plan.items.some((item) => item.moves.length > 0);
 
   async function handleFile(file: File | undefined): Promise<void> {
     if (file) setText(await file.text());
   }
 
   async function handleImport(): Promise<void> {
-    if (!plan?.ok) return;
+    if (!plan?.ok || blocked) return;
     setBusy(true);
     setError(undefined);
     try {
@@ -98,12 +102,17 @@ export function ImportPanel({ existingNames, onDone, onCancel }: ImportPanelProp
           </table>
         )}
       </div>
+      {blocked && (
+        <p className="store-warning" role="status" data-testid="import-secrets-unavailable">
+          {secretsUnavailable} These servers’ credentials would go to the secret store, so they cannot be imported now.
+        </p>
+      )}
       <ErrorText message={error} />
       <div className="form-actions">
         <button type="button" className="button" onClick={onCancel}>
           Cancel
         </button>
-        <button type="button" className="button primary" disabled={!plan?.ok || busy} onClick={() => void handleImport()}>
+        <button type="button" className="button primary" disabled={!plan?.ok || busy || blocked} onClick={() => void handleImport()}>
           {busy ? 'Importing…' : plan?.ok ? `Import ${plan.items.length} server${plan.items.length === 1 ? '' : 's'}` : 'Import'}
         </button>
       </div>

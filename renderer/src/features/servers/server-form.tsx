@@ -3,6 +3,7 @@ import { ErrorText } from '../../components/error-text.js';
 import { Switch } from '../../components/switch.js';
 import { describeError } from '../../hooks/use-poll.js';
 import { useApi } from '../../hooks/use-api.js';
+import { useSecretsUnavailable } from '../../hooks/use-gateway-info.js';
 import { entryFromForm, newRow, validateForm, type KeyValueRow, type ServerFormState } from './form-model.js';
 
 export interface ServerFormProps {
@@ -21,6 +22,7 @@ export function ServerForm({ initial, isNew, existingNames, onDone, onCancel }: 
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<string>();
   const problems = useMemo(() => validateForm(form, existingNames, isNew), [form, existingNames, isNew]);
+  const secretsUnavailable = useSecretsUnavailable();
 
   function update(patch: Partial<ServerFormState>): void {
     setTouched(true);
@@ -35,6 +37,10 @@ export function ServerForm({ initial, isNew, existingNames, onDone, onCancel }: 
     setSaveError(undefined);
     try {
       const { entry, moves } = entryFromForm(form);
+      if (moves.length > 0 && secretsUnavailable !== undefined) {
+        setSaveError(secretsUnavailable);
+        return;
+      }
       // Secrets first, so the server never starts with a reference to a missing secret.
       for (const move of moves) await api.setSecret(move.secret, move.value);
       if (isNew) await api.addServer(form.name, entry);
@@ -106,6 +112,7 @@ export function ServerForm({ initial, isNew, existingNames, onDone, onCancel }: 
           noun={form.kind === 'stdio' ? 'variable' : 'header'}
           rows={form[rowsKey]}
           onChange={(rows) => update({ [rowsKey]: rows })}
+          {...(secretsUnavailable !== undefined ? { secretsUnavailable } : {})}
         />
         <span id="enabled-label">Enabled</span>
         <Switch checked={form.enabled} label="Enabled" onChange={(enabled) => update({ enabled })} />
@@ -161,9 +168,11 @@ interface KeyValueEditorProps {
   noun: string;
   rows: KeyValueRow[];
   onChange: (rows: KeyValueRow[]) => void;
+  /** Why no value can go to the secret store: the "secret" boxes are off and this is shown. */
+  secretsUnavailable?: string;
 }
 
-function KeyValueEditor({ labelledBy, noun, rows, onChange }: KeyValueEditorProps): ReactElement {
+function KeyValueEditor({ labelledBy, noun, rows, onChange, secretsUnavailable }: KeyValueEditorProps): ReactElement {
   function patch(id: number, change: Partial<KeyValueRow>): void {
     onChange(rows.map((r) => (r.id === id ? { ...r, ...change } : r)));
   }
@@ -181,7 +190,13 @@ function KeyValueEditor({ labelledBy, noun, rows, onChange }: KeyValueEditorProp
             onChange={(e) => patch(row.id, { value: e.target.value })}
           />
           <label className="check">
-            <input type="checkbox" checked={row.secret} onChange={(e) => patch(row.id, { secret: e.target.checked })} />
+            <input
+              type="checkbox"
+              checked={row.secret && secretsUnavailable === undefined}
+              disabled={secretsUnavailable !== undefined}
+              aria-describedby={secretsUnavailable !== undefined ? `${labelledBy}-no-secrets` : undefined}
+              onChange={(e) => patch(row.id, { secret: e.target.checked })}
+            />
             secret
           </label>
           <button type="button" className="button small" aria-label={`Remove ${noun} ${index + 1}`} onClick={() => onChange(rows.filter((r) => r.id !== row.id))}>
@@ -192,6 +207,11 @@ function KeyValueEditor({ labelledBy, noun, rows, onChange }: KeyValueEditorProp
       <button type="button" className="button small" onClick={() => onChange([...rows, newRow()])}>
         Add {noun}
       </button>
+      {secretsUnavailable !== undefined && (
+        <p className="store-warning" id={`${labelledBy}-no-secrets`} data-testid="form-secrets-unavailable">
+          {secretsUnavailable} Values typed here are saved in the server’s config as plain text.
+        </p>
+      )}
     </div>
   );
 }

@@ -1,6 +1,7 @@
-import { useState, type ReactElement } from 'react';
-import type { ServerView } from '../../../../shared/control-api.js';
+import { useEffect, useState, type ReactElement } from 'react';
+import type { ServerView, SignInStart } from '../../../../shared/control-api.js';
 import { ConfirmDialog } from '../../components/confirm-dialog.js';
+import { CopyButton } from '../../components/copy-button.js';
 import { EmptyState } from '../../components/empty-state.js';
 import { ErrorText } from '../../components/error-text.js';
 import { StatusBadge } from '../../components/status-badge.js';
@@ -28,6 +29,7 @@ export function ServersScreen({ servers, refresh }: ServersScreenProps): ReactEl
   const [openLogs, setOpenLogs] = useState<string>();
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState<string>();
+  const [signIns, setSignIns] = useState<Record<string, SignInStart>>({});
   const waiting = servers?.some((s) => s.approval === 'pending' || s.approval === 'changed') ?? false;
   const approvals = usePoll(() => (waiting ? api.listApprovals() : Promise.resolve([])), waiting ? 3000 : 0);
   const names = servers?.map((s) => s.name) ?? [];
@@ -43,6 +45,24 @@ export function ServersScreen({ servers, refresh }: ServersScreenProps): ReactEl
       setBusy(undefined);
       await refresh();
     }
+  }
+
+  // A sign-in is over once its server stops asking for one.
+  useEffect(() => {
+    setSignIns((current) => {
+      const waiting = Object.entries(current).filter(([name]) => servers?.find((s) => s.name === name)?.needsAuth === true);
+      return waiting.length === Object.keys(current).length ? current : Object.fromEntries(waiting);
+    });
+  }, [servers]);
+
+  /** Starts an OAuth sign-in; opens the page here when the gateway did not (the desktop app does). */
+  function handleSignIn(name: string): void {
+    void act(name, async () => {
+      const start = await api.signIn(name);
+      if (!start.url) return;
+      if (!start.opened) window.open(start.url, '_blank', 'noopener');
+      setSignIns((current) => ({ ...current, [name]: start }));
+    });
   }
 
   async function handleEdit(name: string): Promise<void> {
@@ -121,6 +141,11 @@ export function ServersScreen({ servers, refresh }: ServersScreenProps): ReactEl
                 {server.reason && <p className={server.status === 'error' ? 'reason error-text' : 'reason'}>{server.reason}</p>}
               </div>
               <div className="server-actions">
+                {server.needsAuth && (
+                  <button type="button" className="button small primary" disabled={busy === server.name} onClick={() => handleSignIn(server.name)}>
+                    Sign in
+                  </button>
+                )}
                 <Switch checked={server.enabled} label={`Enable ${server.name}`} disabled={busy === server.name} onChange={(on) => handleToggleEnabled(server.name, on)} />
                 {isRunning ? (
                   <>
@@ -157,6 +182,7 @@ export function ServersScreen({ servers, refresh }: ServersScreenProps): ReactEl
                 </button>
               </div>
               <ErrorText message={errors[server.name]} />
+              {server.needsAuth && signIns[server.name] && <SignInWaiting start={signIns[server.name]!} />}
               {approval && (approval.status === 'pending' || approval.status === 'changed') && (
                 <ApprovalPanel approval={approval} onApproved={handleSaved} />
               )}
@@ -171,5 +197,24 @@ export function ServersScreen({ servers, refresh }: ServersScreenProps): ReactEl
         </ConfirmDialog>
       )}
     </section>
+  );
+}
+
+/** While a sign-in is under way: what to wait for, and the page's link to open or copy. */
+function SignInWaiting({ start }: { start: SignInStart }): ReactElement {
+  return (
+    <div className="sign-in" role="status" data-testid="sign-in-waiting">
+      <p>Waiting for the sign-in in your browser…</p>
+      <p className="hint">
+        {start.opened ? 'The sign-in page was opened in your browser.' : 'The sign-in page was opened in a new tab.'} If it did not appear, open
+        this link or copy it into your browser:
+      </p>
+      <div className="url-row">
+        <a className="url" href={start.url} target="_blank" rel="noopener noreferrer" data-testid="sign-in-url">
+          {start.url}
+        </a>
+        <CopyButton text={start.url} what="sign-in link" />
+      </div>
+    </div>
   );
 }

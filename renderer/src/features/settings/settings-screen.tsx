@@ -1,10 +1,11 @@
-import { useState, type FormEvent, type ReactElement } from 'react';
-import type { CreatedToken, ServerView, TokenInfo } from '../../../../shared/control-api.js';
+import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
+import type { CreatedToken, GatewayInfo, SecretStoreStatus, ServerView, TokenInfo } from '../../../../shared/control-api.js';
 import { ConfirmDialog } from '../../components/confirm-dialog.js';
 import { CopyButton } from '../../components/copy-button.js';
 import { EmptyState } from '../../components/empty-state.js';
 import { ErrorText } from '../../components/error-text.js';
 import { useApi } from '../../hooks/use-api.js';
+import { unavailableMessage, useGatewayInfo } from '../../hooks/use-gateway-info.js';
 import { describeError, usePoll } from '../../hooks/use-poll.js';
 import { readTheme, saveTheme, THEMES, type Theme } from '../../theme.js';
 
@@ -60,6 +61,107 @@ function GatewaySettings({ url }: { url: string }): ReactElement {
   );
 }
 
+/** Which Gatehouse this is: version (the issue "the app must show its version"), how it runs, where its data is. */
+function AboutSettings({ info, error }: { info: GatewayInfo | undefined; error: string | undefined }): ReactElement {
+  return (
+    <section className="panel" aria-labelledby="about-title">
+      <h2 id="about-title">About</h2>
+      <ErrorText message={error} />
+      {info && (
+        <dl className="facts">
+          <dt>Version</dt>
+          <dd data-testid="app-version">Gatehouse {info.version}</dd>
+          <dt>Runs as</dt>
+          <dd>{info.desktop ? 'the desktop app' : <>a headless gateway (<code>gatehouse serve</code>)</>}</dd>
+          {info.dataDir && (
+            <>
+              <dt>Data folder</dt>
+              <dd>
+                <code>{info.dataDir}</code>
+              </dd>
+            </>
+          )}
+        </dl>
+      )}
+    </section>
+  );
+}
+
+/** The secret store's kind in words, for the Settings panel. */
+export const SECRET_STORE_LABELS: Record<SecretStoreStatus['kind'], string> = {
+  'os-keyring': 'Encrypted file, key in the OS keyring',
+  'key-file': 'Encrypted file, key in a plain file',
+  'safe-storage': 'The operating system’s credential store',
+  'encrypted-file': 'Encrypted file',
+  unavailable: 'Unavailable: no secret can be stored',
+};
+
+/**
+ * Where secrets are kept and how well, from `info()`. Where the desktop app offers it (no OS
+ * credential store), a confirmed switch to the encrypted-file store.
+ */
+function SecretStoreSettings({ status }: { status: SecretStoreStatus }): ReactElement {
+  const api = useApi();
+  const { update } = useGatewayInfo();
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const choose = api.chooseEncryptedFileSecrets;
+  const canChoose = status.canChooseEncryptedFile === true && choose !== undefined;
+  const isWeak = status.kind === 'unavailable' || status.kind === 'key-file';
+
+  async function handleChooseConfirmed(): Promise<void> {
+    setConfirming(false);
+    if (!choose) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      update(await choose());
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="panel" aria-labelledby="secret-store-title">
+      <h2 id="secret-store-title">Secret store</h2>
+      <dl className="facts">
+        <dt>Kind</dt>
+        <dd data-testid="secret-store-kind" data-kind={status.kind} className={isWeak ? 'error-text' : undefined}>
+          {SECRET_STORE_LABELS[status.kind]}
+        </dd>
+      </dl>
+      {status.message && (
+        <p className={isWeak ? 'store-warning' : 'hint'} data-testid="secret-store-message">
+          {status.message}
+        </p>
+      )}
+      {canChoose && (
+        <button type="button" className="button" disabled={busy} onClick={() => setConfirming(true)}>
+          {busy ? 'Switching…' : 'Use an encrypted file instead'}
+        </button>
+      )}
+      <ErrorText message={error} />
+      {confirming && (
+        <ConfirmDialog
+          title="Use an encrypted file for secrets?"
+          confirmLabel="Use an encrypted file"
+          onConfirm={() => void handleChooseConfirmed()}
+          onCancel={() => setConfirming(false)}
+        >
+          <p>
+            Secrets will be encrypted in <code>secrets.enc</code> in Gatehouse’s data folder. With no keyring to hold its key, the key sits in a
+            file beside it that your user account can read: any program running as you could read your secrets.
+          </p>
+          <p>Gatehouse remembers this choice, and restarts the gateway to use the file.</p>
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
+
 const THEME_LABELS: Record<Theme, string> = { system: 'Follow the system', light: 'Light', dark: 'Dark' };
 
 /** The theme override, kept in this browser (localStorage). */
@@ -92,8 +194,16 @@ function when(iso: string | undefined): string {
 /** Client and admin tokens (the secret is shown once, at creation), secrets, the gateway's address, retention and theme. */
 export function SettingsScreen({ servers }: { servers: ServerView[] | undefined }): ReactElement {
   const api = useApi();
+  const info = useGatewayInfo();
   const tokens = usePoll(() => api.listTokens(), 0);
   const secrets = usePoll(() => api.listSecrets(), 0);
+  const store = info.info?.secretStore;
+  const { refresh: refreshInfo } = info;
+
+  // The store may have changed since the shell loaded it (the desktop app restarted its gateway).
+  useEffect(() => {
+    void refreshInfo();
+  }, [refreshInfo]);
   const [created, setCreated] = useState<CreatedToken>();
   const [revoking, setRevoking] = useState<TokenInfo>();
   const [error, setError] = useState<string>();
@@ -133,6 +243,7 @@ export function SettingsScreen({ servers }: { servers: ServerView[] | undefined 
       <div className="screen-head">
         <h1 id="settings-title">Settings</h1>
       </div>
+      <AboutSettings info={info.info} error={info.error} />
       <section className="panel" aria-labelledby="tokens-title">
         <h2 id="tokens-title">Tokens</h2>
         <p className="hint">
@@ -220,9 +331,15 @@ export function SettingsScreen({ servers }: { servers: ServerView[] | undefined 
           </table>
         )}
       </section>
+      {store && <SecretStoreSettings status={store} />}
       <section className="panel" aria-labelledby="secrets-title">
         <h2 id="secrets-title">Secrets</h2>
         <p className="hint">Values are never shown. Servers refer to them as <code>{'${secret:NAME}'}</code>.</p>
+        {store?.kind === 'unavailable' && (
+          <p className="store-warning" role="status" data-testid="secrets-unavailable">
+            {unavailableMessage(store)} Servers that refer to a secret cannot start.
+          </p>
+        )}
         <ErrorText message={secrets.error} />
         {secrets.data && secrets.data.secrets.length === 0 && secrets.data.missing.length === 0 && <p className="muted">No secrets stored.</p>}
         {secrets.data && (secrets.data.secrets.length > 0 || secrets.data.missing.length > 0) && (

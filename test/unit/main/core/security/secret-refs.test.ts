@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RemoteServerConfig, StdioServerConfig } from '../../../../../shared/server-config.js';
 import { findSecretRefs, MissingSecretError, resolveSecretRefs, secretNamesIn } from '../../../../../main/core/security/secret-refs.js';
 import { MemorySecretStore } from '../../../../../main/core/security/secret-store.js';
+import { UnavailableSecretStore } from '../../../../../main/core/security/unavailable-secret-store.js';
 
 const remote: RemoteServerConfig = {
   transport: 'streamable-http',
@@ -45,6 +46,15 @@ describe('secret references', () => {
     expect(error).toMatchObject({ server: 'gh', field: 'headers.X-Both', secret: 'b' });
     expect((error as Error).message).toBe(
       'server "gh": headers.X-Both refers to secret "b", which is not set (set it with: gatehouse secrets set b)',
+    );
+  });
+
+  it('says why a reference cannot resolve when no secret can be stored', async () => {
+    const store = new UnavailableSecretStore('no keyring on this system (basic_text)');
+    const error = await resolveSecretRefs(stdio, store, 'files').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MissingSecretError);
+    expect((error as Error).message).toBe(
+      'server "files": env.API_TOKEN refers to secret "api", but no secret can be stored: no keyring on this system (basic_text)',
     );
   });
 

@@ -9,6 +9,7 @@ import { handleSecurityAdminRequest, type SecurityAdminDeps } from '../../../../
 import { ApprovalStore, launchFingerprint } from '../../../../../main/core/security/approvals.js';
 import { MemorySecretStore } from '../../../../../main/core/security/secret-store.js';
 import { TokenStore } from '../../../../../main/core/security/token-store.js';
+import { UnavailableSecretStore } from '../../../../../main/core/security/unavailable-secret-store.js';
 
 const servers: Record<string, ServerConfig> = {
   files: { transport: 'stdio', command: 'node', args: ['server.js'], env: { API_TOKEN: '${secret:files-token}' }, isolation: 'shared', enabled: true },
@@ -117,6 +118,17 @@ describe('security admin API', () => {
   it('answers 503 for secrets when there is no store', async () => {
     delete deps.secrets;
     expect((await call('GET', '/admin/secrets')).status).toBe(503);
+  });
+
+  it('answers 503 with the reason when the store cannot hold secrets, and still lists what is missing', async () => {
+    deps.secrets = new UnavailableSecretStore('Electron reports no keyring on this system (basic_text)');
+    const put = await call('PUT', '/admin/secrets/gh', { value: 'ghp_x' });
+    expect(put.status).toBe(503);
+    expect(put.body.error).toBe('No secret can be stored: Electron reports no keyring on this system (basic_text). See "Secret store" in Settings.');
+    expect((await call('DELETE', '/admin/secrets/gh')).status).toBe(503);
+    const list = await call('GET', '/admin/secrets');
+    expect(list.status).toBe(200);
+    expect(list.body).toEqual({ secrets: [], missing: [{ name: 'files-token', usedBy: ['files'] }, { name: 'gh', usedBy: ['remote'] }] });
   });
 
   it('lists approvals with launch descriptions and approves, checking the fingerprint shown', async () => {
