@@ -4,9 +4,13 @@
  * cross IPC and contextBridge, so the main process never throws across: it answers an
  * {@link IpcResult}, and the preload turns a failure back into a {@link ControlApiError}.
  *
- * Shared by main (`main/electron/ipc-handlers.ts`) and the preload; no Node, no Electron.
+ * The preload exposes a {@link ControlBridge} (plain functions and data, which is all that crosses
+ * contextBridge intact); the renderer turns it into the {@link ControlApi} with
+ * {@link createBridgeControlApi}, so failures arrive as real {@link ControlApiError}s.
+ *
+ * Shared by main (`main/electron/ipc-handlers.ts`), the preload and the renderer; no Node, no Electron.
  */
-import { ControlApiError, type ControlApi } from './control-api.js';
+import { ControlApiError, type AuditEvent, type ControlApi, type ServerView, type Unsubscribe } from './control-api.js';
 
 /** IPC channel names. */
 export const IPC_CHANNELS = {
@@ -46,6 +50,9 @@ export const CONTROL_CALLS = [
   'listSecrets',
   'setSecret',
   'deleteSecret',
+  'info',
+  'signIn',
+  'chooseEncryptedFileSecrets',
 ] as const satisfies ReadonlyArray<keyof ControlApi>;
 
 export type ControlCall = (typeof CONTROL_CALLS)[number];
@@ -88,3 +95,41 @@ export function fromIpcError(error: IpcError): ControlApiError {
 
 /** The command-line switch that hands the gateway's URL to the preload (`webPreferences.additionalArguments`). */
 export const GATEWAY_URL_SWITCH = '--gatehouse-gateway-url=';
+
+/** The name of the one object the preload puts on `window`. */
+export const BRIDGE_GLOBAL = 'gatehouseBridge';
+
+/** What the preload exposes: IPC, typed, and nothing else. */
+export interface ControlBridge {
+  /** The gateway's base URL (for client configs), as the window was opened with. */
+  readonly gatewayUrl: string;
+  /** One control API call; never rejects for a failure of the call itself. */
+  invoke(method: ControlCall, args: unknown[]): Promise<IpcResult>;
+  /** Starts a subscription; the returned function ends it. */
+  subscribe(topic: SubscriptionTopic, filter: unknown, listener: (message: SubscriptionMessage) => void): Unsubscribe;
+}
+
+/** The {@link ControlApi} over a {@link ControlBridge}. */
+export function createBridgeControlApi(bridge: ControlBridge): ControlApi {
+  const call = async (method: ControlCall, args: unknown[]): Promise<unknown> => unwrapIpcResult(await bridge.invoke(method, args));
+  const calls = Object.fromEntries(CONTROL_CALLS.map((method) => [method, (...args: unknown[]) => call(method, args)])) as unknown as Pick<ControlApi, ControlCall>;
+  const subscribe = (topic: SubscriptionTopic, filter: unknown, onEvent: (payload: unknown) => void, onError?: (error: ControlApiError) => void): Unsubscribe => {
+    let open = true;
+    const stop = bridge.subscribe(topic, filter, (message) => {
+      if (!open) return;
+      if (message.type === 'event') return onEvent(message.payload);
+      open = false;
+      onError?.(fromIpcError(message.error));
+    });
+    return () => {
+      open = false;
+      stop();
+    };
+  };
+  return {
+    ...calls,
+    gatewayUrl: () => bridge.gatewayUrl,
+    streamAudit: (filter, onEvent, onError) => subscribe('audit', filter, (payload) => onEvent(payload as AuditEvent), onError),
+    watchServers: (onChange) => subscribe('servers', undefined, (payload) => onChange(payload as ServerView[])),
+  };
+}

@@ -1,14 +1,15 @@
 /**
  * The only module that decides where the control API comes from: the Electron preload's
- * `window.gateway` when present, otherwise the gateway's `/admin` HTTP API on this page's own
- * origin with the admin token the user logged in with.
+ * `window.gatehouseBridge` when present, otherwise the gateway's `/admin` HTTP API on this page's
+ * own origin with the admin token the user logged in with.
  */
 import { createHttpControlApi, type ControlApi } from '../../shared/control-api.js';
+import { createBridgeControlApi, type ControlBridge } from '../../shared/control-ipc.js';
 
 declare global {
   interface Window {
     /** Set by the Electron preload (contextBridge); absent in a browser. */
-    gateway?: ControlApi;
+    gatehouseBridge?: ControlBridge;
   }
 }
 
@@ -16,12 +17,12 @@ const TOKEN_KEY = 'gatehouse.adminToken';
 
 /** Whether the UI runs inside the Electron window, where no login is needed. */
 export function hasNativeBridge(): boolean {
-  return window.gateway !== undefined;
+  return window.gatehouseBridge !== undefined;
 }
 
 /** The control API for `token` (ignored under Electron). */
 export function connect(token: string): ControlApi {
-  return window.gateway ?? createHttpControlApi({ baseUrl: window.location.origin, token });
+  return window.gatehouseBridge ? createBridgeControlApi(window.gatehouseBridge) : createHttpControlApi({ baseUrl: window.location.origin, token });
 }
 
 /** The admin token of this tab, kept for the session only (closing the tab forgets it). */

@@ -23,6 +23,8 @@ export const DEFAULT_TOKEN_ENV_VAR = 'GATEHOUSE_TOKEN';
 export const TOKEN_PLACEHOLDER = '<client token>';
 /** What stands in for the gatehouse executable when the caller does not know its path. */
 export const GATEHOUSE_PLACEHOLDER = '<absolute path to gatehouse>';
+/** The URL schemes of the one-click install links below, which the desktop app may hand to the OS. */
+export const DEEP_LINK_SCHEMES = ['cursor:', 'vscode:', 'vsweb+mcp:', 'https:'] as const;
 
 /** The endpoint URL for the aggregate (no `server`) or one server, from the gateway's base URL. */
 export function endpointUrl(baseUrl: string, server?: string): string {

@@ -5,7 +5,9 @@
  *   (not even type-only: the core must build and run without Electron installed);
  * - `shared/` runs in every process (main, preload, renderer, a browser): no `node:*` or other
  *   Node builtins, no `electron`, no React, and no runtime import that leaves `shared/` (so
- *   nothing from `main/` or `renderer/`). Type-only imports are fine there: they are erased.
+ *   nothing from `main/` or `renderer/`). Type-only imports are fine there: they are erased;
+ * - in `main/electron/`, only the shell (`main.ts`, `prefs.ts`) loads `electron` at run time: the
+ *   rest (tray model, window policy, IPC handlers, desktop app) is tested under plain Node.
  *
  * The scanner is a small tokenizer rather than a regex over the text, so imports that only
  * appear in comments, strings or template literals are not counted.
@@ -41,6 +43,9 @@ function isUnder(target: string, folder: string): boolean {
   return target === folder || target.startsWith(`${folder}/`);
 }
 
+/** The thin Electron shell: the only files that load `electron` / `electron-store` at run time. */
+const ELECTRON_SHELL_FILES = new Set(['main/electron/main.ts', 'main/electron/prefs.ts']);
+
 /**
  * The layering problem of one import of `file` (repository-relative, posix separators), or
  * `undefined` when the import is allowed.
@@ -54,6 +59,13 @@ function layeringProblem(file: string, ref: ImportRef): string | undefined {
     }
     if (target !== undefined && isUnder(target, 'main/electron')) {
       return `main/core must not import from main/electron ("${spec}")`;
+    }
+    return undefined;
+  }
+  if (isUnder(file, 'main/electron') && !ELECTRON_SHELL_FILES.has(file)) {
+    // The shell's decisions are tested under plain Node, where electron cannot be loaded.
+    if (!ref.typeOnly && (isPackage(spec, 'electron') || isPackage(spec, 'electron-store'))) {
+      return `${file} must not import "${spec}" at run time (only ${[...ELECTRON_SHELL_FILES].join(' and ')} may; a type-only import is fine)`;
     }
     return undefined;
   }
@@ -146,6 +158,12 @@ describe('import scanner', () => {
 });
 
 describe('layering rules', () => {
+  it('lets only the shell files of main/electron load electron at run time', () => {
+    const source = ["import { app } from 'electron';", "import type { Rectangle } from 'electron';"].join('\n');
+    expect(checkSource('main/electron/tray-model.ts', source)).toHaveLength(1);
+    expect(checkSource('main/electron/main.ts', source)).toEqual([]);
+  });
+
   it('flags electron, electron-store and main/electron in main/core, type-only included', () => {
     const source = [
       "import { app } from 'electron';",
@@ -200,8 +218,8 @@ describe('layering rules', () => {
 });
 
 describe('the source tree', () => {
-  it('main/core and shared/ follow the layering rules', () => {
-    const files = [...listSources('main/core'), ...listSources('shared')];
+  it('main/core, main/electron and shared/ follow the layering rules', () => {
+    const files = [...listSources('main/core'), ...listSources('main/electron'), ...listSources('shared')];
     expect(files.some((f) => f.startsWith('main/core/'))).toBe(true);
     expect(files.some((f) => f.startsWith('shared/'))).toBe(true);
     let imports = 0;

@@ -83,6 +83,7 @@ class WatchdogReaper implements ProcessReaper {
   #writes: Promise<void> = Promise.resolve();
   #reaped?: Promise<void>;
   #disposed = false;
+  #warnedNoWatchdog = false;
 
   constructor(private readonly opts: ReaperOptions) {
     this.#platform = opts.platform ?? process.platform;
@@ -127,6 +128,13 @@ class WatchdogReaper implements ProcessReaper {
   #ensureWatchdog(): ChildProcess | undefined {
     if (this.#watchdog || this.#disposed) return this.#watchdog;
     const windows = this.#platform === 'win32';
+    if (windows && process.versions.electron && !this.opts.execPath) {
+      // The packaged app's fuses turn ELECTRON_RUN_AS_NODE off, so its binary cannot run the
+      // Node watchdog: it would start a second app. The pidfile still cleans up at the next start.
+      if (!this.#warnedNoWatchdog) this.opts.logger.warn('no process watchdog in the desktop app on Windows; leftovers are reaped at the next start');
+      this.#warnedNoWatchdog = true;
+      return undefined;
+    }
     try {
       const child = windows
         ? spawn(this.opts.execPath ?? process.execPath, ['-e', WINDOWS_WATCHDOG], {
