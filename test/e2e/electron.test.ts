@@ -70,8 +70,12 @@ describe.skipIf('why' in electron)('desktop window (Electron)', () => {
     const page = await app.firstWindow();
     expect(page.url()).toMatch(/^app:\/\/gatehouse\//);
     await page.getByText('memory').first().waitFor({ timeout: 30_000 });
-    // The preload exposes the control API and nothing of Node.
-    expect(await page.evaluate(() => typeof (window as unknown as { gateway?: unknown }).gateway)).toBe('object');
+    // The preload exposes its one bridge object and nothing of Node.
+    expect(await page.evaluate(() => Object.keys((window as unknown as { gatehouseBridge?: object }).gatehouseBridge ?? {}).sort())).toEqual([
+      'gatewayUrl',
+      'invoke',
+      'subscribe',
+    ]);
     expect(await page.evaluate(() => typeof (globalThis as unknown as { require?: unknown }).require)).toBe('undefined');
     expect(await page.evaluate(() => typeof (globalThis as unknown as { process?: unknown }).process)).toBe('undefined');
   });
