@@ -3,6 +3,7 @@
  * decision lives in plain modules tested under Node (tray-model, window-policy, app-protocol,
  * ipc-handlers, secret-store-choice, desktop-app); this file only connects them to Electron.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, nativeImage, Notification, protocol, safeStorage, screen, session, shell, Tray } from 'electron';
@@ -13,6 +14,7 @@ import { packageVersion } from '../core/version.js';
 import { serveAppRequest } from './app-protocol.js';
 import { DesktopApp, type TrayView } from './desktop-app.js';
 import { createControlIpc } from './ipc-handlers.js';
+import { autostartFile, isAutostartEnabled, launchCommand, setAutostart } from './linux-autostart.js';
 import { openPrefs } from './prefs.js';
 import { toMenuTemplate } from './tray-model.js';
 import { APP_ENTRY_URL, APP_SCHEME, externalLinkDecision, isTrustedSender, mainWindowOptions, navigationDecision, restoreBounds } from './window-policy.js';
@@ -60,6 +62,14 @@ async function start(): Promise<void> {
   // The window needs no camera, notifications API, geolocation...: refuse every permission.
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
 
+  // Linux has no login items: an XDG autostart entry that starts the app hidden.
+  const autostart = autostartFile(process.env, os.homedir());
+  const relaunch = launchCommand({
+    execPath: process.execPath,
+    appImage: process.env.APPIMAGE,
+    appPath: app.isPackaged ? undefined : app.getAppPath(),
+    hiddenFlag: HIDDEN_FLAG,
+  });
   const port = Number(process.env.GATEHOUSE_PORT ?? DEFAULT_PORT);
   const desktop = new DesktopApp({
     dataDir,
@@ -88,8 +98,11 @@ async function start(): Promise<void> {
         if (result.canceled || !result.filePath) return undefined;
         return { file: result.filePath, format: result.filePath.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl' };
       },
-      getStartAtLogin: () => app.getLoginItemSettings().openAtLogin,
-      setStartAtLogin: (enabled) => app.setLoginItemSettings({ openAtLogin: enabled, args: [HIDDEN_FLAG] }),
+      getStartAtLogin: () => (process.platform === 'linux' ? isAutostartEnabled(autostart) : app.getLoginItemSettings().openAtLogin),
+      setStartAtLogin: (enabled) => {
+        if (process.platform === 'linux') setAutostart(autostart, enabled, relaunch);
+        else app.setLoginItemSettings({ openAtLogin: enabled, args: [HIDDEN_FLAG] });
+      },
       renderTray: (view) => renderTray(view),
       openExternal: async (url) => {
         const decision = externalLinkDecision(url);

@@ -101,8 +101,9 @@ export function trayMenuModel(input: TrayInput): TrayMenuItem[] {
     item('Export audit log…', true, { type: 'export-audit' }),
     SEPARATOR,
   ];
-  // Login items exist on macOS and Windows only (`app.setLoginItemSettings`); elsewhere the box would do nothing.
-  if (input.platform === 'darwin' || input.platform === 'win32') {
+  // macOS and Windows have login items (`app.setLoginItemSettings`); Linux an XDG autostart
+  // entry (linux-autostart.ts). Elsewhere the box would do nothing.
+  if (input.platform === 'darwin' || input.platform === 'win32' || input.platform === 'linux') {
     items.push({
       label: 'Start at login',
       type: 'checkbox',
