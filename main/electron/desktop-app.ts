@@ -77,6 +77,11 @@ export interface DesktopAppOptions {
 
 type GatewayState = TrayInput['gateway'];
 
+/** Copy client config ▸: every client that can reach a local gateway. */
+const TRAY_CLIENTS: TrayInput['clients'] = listClients()
+  .filter((c) => c.transport !== 'unreachable')
+  .map((c) => ({ id: c.id, label: c.title }));
+
 /** The window's control API: every call of the HTTP one, plus what only the desktop can do. */
 export type DesktopControlApi = ControlApi & Required<Pick<ControlApi, 'chooseEncryptedFileSecrets' | 'watchServers'>>;
 
@@ -285,9 +290,7 @@ export class DesktopApp {
     const input: TrayInput = {
       gateway: this.#gateway,
       servers,
-      clients: listClients()
-        .filter((c) => c.transport !== 'unreachable')
-        .map((c) => ({ id: c.id, label: c.title })),
+      clients: TRAY_CLIENTS,
       startAtLogin: this.#opts.ports.getStartAtLogin(),
       platform: this.#opts.platform,
       version: this.#opts.version,
