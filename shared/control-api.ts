@@ -1,13 +1,16 @@
 /**
  * The control API: what the UI can ask of a gateway. One contract, two transports. In a browser
  * (headless `gatehouse serve`) {@link createHttpControlApi} implements it over `/admin` with the
- * admin token; in the Electron window the preload will expose an object of the same shape on
- * `window.gateway`. The renderer is written against {@link ControlApi} only.
+ * admin token; in the Electron window the renderer builds it over the preload's bridge
+ * (`control-ipc.ts`). The renderer is written against {@link ControlApi} only.
  *
  * Runs in every process (renderer, preload, main, a browser): no `node:*`, no React. The DTOs
- * below mirror what the admin API answers; `test/unit/shared/control-api.test.ts` checks that
- * they stay assignable from the core's own types.
+ * below are what the admin API answers; the core uses the same definitions where it has the
+ * type (launch descriptions, tokens, stats, the audit event), and
+ * `test/unit/shared/control-api.test.ts` checks the rest stay assignable from the core's own.
  */
+import type { AuditEvent, AuditOutcome } from './audit-event.js';
+import type { ToolFilter } from './server-config.js';
 
 // ---------------------------------------------------------------------------------------------
 // DTOs
@@ -79,16 +82,22 @@ export interface ToolView {
   inputSchema?: Record<string, unknown>;
 }
 
-/** How a stdio server would launch, shown before approving it (`GET /admin/approvals`). */
+/** How a stdio server would launch: what a person is asked to approve (`GET /admin/approvals`). */
 export interface LaunchDescription {
   server: string;
+  /** As configured. */
   command: string;
+  /** The file that would run, looked up on PATH; `undefined` when not found. */
   resolvedCommand?: string;
   args: string[];
+  /** The resolved command and the args, quoted for reading (and pasting into a shell). */
   commandLine: string;
+  /** The working folder: the configured one, or the gateway's own. */
   cwd: string;
   cwdIsDefault: boolean;
+  /** Names of the env vars the server gets besides the default set (values are not shown: they may be secrets). */
   envNames: string[];
+  /** Secrets referenced by the env. */
   secretRefs: string[];
   fingerprint: string;
 }
@@ -100,34 +109,8 @@ export interface ApprovalView {
   launch: LaunchDescription;
 }
 
-export const AUDIT_OUTCOMES = ['ok', 'tool_error', 'rpc_error', 'denied', 'filtered', 'timeout', 'backend_unreachable', 'backend_http_error'] as const;
-export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
-export const AUDIT_KINDS = ['request', 'notification', 'server_request', 'lifecycle'] as const;
-export type AuditKind = (typeof AUDIT_KINDS)[number];
-
-/** One audit timeline entry, as stored (see README, "Audit timeline"). */
-export interface AuditEvent {
-  time: number;
-  id: string;
-  kind: AuditKind;
-  sessionId?: string;
-  client?: { tokenName?: string; ip?: string; userAgent?: string; name?: string; version?: string };
-  way?: 'aggregate' | 'per-server';
-  server?: string;
-  method?: string;
-  target?: string;
-  args?: unknown;
-  outcome?: AuditOutcome;
-  error?: { code?: number | string; message: string };
-  durationMs?: number;
-  bytesIn?: number;
-  bytesOut?: number;
-  httpStatus?: number;
-  preview?: string;
-  event?: 'start' | 'exit' | 'restart' | 'error' | 'degraded' | 'recovered' | 'stop';
-  exitCode?: number | null;
-  signal?: string | null;
-}
+export { AUDIT_KINDS, AUDIT_OUTCOMES } from './audit-event.js';
+export type { AuditEvent, AuditKind, AuditOutcome } from './audit-event.js';
 
 /**
  * Audit filters as the query string carries them. Every field is passed through as written:
@@ -152,28 +135,47 @@ export interface AuditPage {
   nextCursor: string | null;
 }
 
+/** One server's figures over the audit timeline (`GET /admin/stats`). */
 export interface ServerStats {
   server: string;
+  /** Request events (client requests through the gateway). */
   calls: number;
+  /** Calls by outcome (every outcome listed, zeros included). */
   outcomes: Record<AuditOutcome, number>;
+  /** Calls whose outcome is not `ok`. */
   errors: number;
+  /** Over the last calls with a duration (a window of 1024); null when there are none. */
   p50Ms: number | null;
   p95Ms: number | null;
+  /** How many durations the quantiles are over. */
   latencySamples: number;
+  /** Lifecycle events by kind (start, exit, restart, error). */
+  lifecycle: Record<string, number>;
 }
 
+/**
+ * A token's access rules. `toolFilter` has the registry's shape (`allow`/`block` globs over a
+ * backend's own, un-namespaced tool names) and applies to every server the token can use.
+ */
 export interface TokenAcl {
   servers: '*' | string[];
-  toolFilter?: { allow?: string[]; block?: string[] };
+  toolFilter?: ToolFilter;
 }
 
+/** `client` tokens open the MCP endpoints; `admin` tokens open `/admin/*` (and nothing else). */
+export type TokenKind = 'client' | 'admin';
+
+/** A token as the API lists it: never the secret, never the hash. */
 export interface TokenInfo {
   id: string;
   name: string;
-  kind: 'client' | 'admin';
+  kind: TokenKind;
+  /** ISO 8601. */
   createdAt: string;
+  /** ISO 8601; absent when never used. Written to disk at most once per flush interval. */
   lastUsedAt?: string;
   acl: TokenAcl;
+  /** From the environment (or the desktop app's run): lives only as long as the process, cannot be revoked. */
   ephemeral: boolean;
 }
 

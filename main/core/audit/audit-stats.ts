@@ -7,27 +7,13 @@
  * counters must; a restart resets them. Latency quantiles are over a bounded window: the last
  * {@link LATENCY_WINDOW} request durations of each server.
  */
+import type { ServerStats } from '../../../shared/control-api.js';
 import { AUDIT_OUTCOMES, type AuditOutcome } from './audit-event.js';
+
+export type { ServerStats };
 
 export const LATENCY_WINDOW = 1024;
 
-/** One server's figures. */
-export interface ServerStats {
-  server: string;
-  /** Request events (client requests through the gateway). */
-  calls: number;
-  /** Calls by outcome (every outcome listed, zeros included). */
-  outcomes: Record<AuditOutcome, number>;
-  /** Calls whose outcome is not `ok`. */
-  errors: number;
-  /** Over the last {@link LATENCY_WINDOW} calls with a duration; null when there are none. */
-  p50Ms: number | null;
-  p95Ms: number | null;
-  /** How many durations the quantiles are over. */
-  latencySamples: number;
-  /** Lifecycle events by kind (start, exit, restart, error). */
-  lifecycle: Record<string, number>;
-}
 
 /** What {@link AuditStats.observe} needs from an event. */
 export interface StatsSample {

@@ -4,17 +4,12 @@
  */
 import { z } from 'zod';
 import { checkServerName } from '../../../shared/server-config.js';
-import type { ToolFilter } from '../../../shared/server-config.js';
+import type { TokenAcl } from '../../../shared/control-api.js';
 import { checkToolPattern, compileToolFilter, type ToolPredicate } from '../routing/tool-filter.js';
 
-/**
- * A token's access rules. `toolFilter` has the registry's shape (`allow`/`block` globs over a
- * backend's own, un-namespaced tool names) and applies to every server the token can use.
- */
-export interface TokenAcl {
-  servers: '*' | string[];
-  toolFilter?: ToolFilter;
-}
+
+/** A token's access rules: the admin API's definition. */
+export type { TokenAcl };
 
 /** Full access: every server, every tool the server's own filter lets through. */
 export const FULL_ACCESS: Readonly<TokenAcl> = Object.freeze({ servers: '*' });

@@ -12,6 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { z } from 'zod';
+import type { LaunchDescription } from '../../../shared/control-api.js';
 import type { ServerConfig, StdioServerConfig } from '../../../shared/server-config.js';
 import { resolveCommand } from '../backends/command-resolver.js';
 import { Emitter, type Event } from '../base/emitter.js';
@@ -66,25 +67,8 @@ export function launchFingerprint(config: Pick<StdioServerConfig, 'command' | 'a
   return createHash('sha256').update(spec, 'utf8').digest('hex');
 }
 
-/** What a person is asked to approve. */
-export interface LaunchDescription {
-  server: string;
-  /** As configured. */
-  command: string;
-  /** The file that would run, looked up on PATH; `undefined` when not found. */
-  resolvedCommand?: string;
-  args: string[];
-  /** The resolved command and the args, quoted for reading (and pasting into a shell). */
-  commandLine: string;
-  /** The working folder: the configured one, or the gateway's own. */
-  cwd: string;
-  cwdIsDefault: boolean;
-  /** Names of the env vars the server gets besides the default set (values are not shown: they may be secrets). */
-  envNames: string[];
-  /** Secrets referenced by the env. */
-  secretRefs: string[];
-  fingerprint: string;
-}
+/** What a person is asked to approve: one definition, the admin API's. */
+export type { LaunchDescription };
 
 /** Where {@link describeLaunch} looks the command up. */
 export interface DescribeLaunchOptions {

@@ -10,6 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Low, Memory } from 'lowdb';
 import { z } from 'zod';
+import type { CreatedToken, TokenInfo, TokenKind } from '../../../shared/control-api.js';
 import { Emitter, type Event } from '../base/emitter.js';
 import { errorMessage, nullLogger, type Logger } from '../base/logger.js';
 import { hashToken } from '../http/request-guard.js';
@@ -28,28 +29,8 @@ export const ENV_ADMIN_TOKEN = 'GATEHOUSE_ADMIN_TOKEN';
 /** Longest gap between a token's use and `lastUsedAt` reaching the disk. */
 export const DEFAULT_LAST_USED_FLUSH_MS = 60_000;
 
-/** `client` tokens open the MCP endpoints; `admin` tokens open `/admin/*` (and nothing else). */
-export type TokenKind = 'client' | 'admin';
-
-/** A token as the API lists it: never the secret, never the hash. */
-export interface TokenInfo {
-  id: string;
-  name: string;
-  kind: TokenKind;
-  /** ISO 8601. */
-  createdAt: string;
-  /** ISO 8601; absent when never used. Written to disk at most once per flush interval. */
-  lastUsedAt?: string;
-  acl: TokenAcl;
-  /** From the environment: lives only as long as this process, cannot be revoked. */
-  ephemeral: boolean;
-}
-
-/** What {@link TokenStore.create} returns: the only time the secret is available. */
-export interface CreatedToken {
-  token: TokenInfo;
-  secret: string;
-}
+/** Tokens as the admin API lists them (never the secret, never the hash): one definition. */
+export type { CreatedToken, TokenInfo, TokenKind };
 
 /** Fired after a mutation has been written. */
 export interface TokenChangeEvent {
