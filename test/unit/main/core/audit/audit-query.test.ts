@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseAuditQuery, parseTimeBound } from '../../../../../main/core/audit/audit-query.js';
+import { parseAuditQuery } from '../../../../../main/core/audit/audit-query.js';
+import { parseTimeBound } from '../../../../../shared/time-bound.js';
 import type { AuditStore } from '../../../../../main/core/audit/audit-store.js';
 import { call, Scratch } from './helpers.js';
 
