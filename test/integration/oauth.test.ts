@@ -3,12 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseMcpServersConfig } from '../../shared/config-schema.js';
-import { AuditStore, auditDir } from '../../main/core/audit/audit-store.js';
-import { createRedactor } from '../../main/core/audit/redact.js';
 import { nullLogger } from '../../main/core/base/logger.js';
-import { Registry } from '../../main/core/config/registry.js';
-import { Gateway, type GatewayOptions } from '../../main/core/gateway.js';
-import { oauthTokenValues } from '../../main/core/oauth/oauth-vault.js';
+import type { AuditStore } from '../../main/core/audit/audit-store.js';
+import type { Gateway } from '../../main/core/gateway.js';
+import { openGatewayHost, type GatewayHostOptions } from '../../main/core/gateway-host.js';
 import { runAuthCommand } from '../../main/cli/auth-command.js';
 import { openHeadlessSecretStore } from '../../main/core/security/headless-secrets.js';
 import { findPlaintext } from '../support/plaintext-scan.js';
@@ -45,44 +43,30 @@ async function newDataDir(): Promise<string> {
   return dir;
 }
 
-/** A gateway as `serve` builds it: the encrypted headless secret store (key in a file) and the audit. */
-async function startOAuthGateway(dataDir: string, mcpServers?: Record<string, unknown>, extra: Partial<GatewayOptions> = {}): Promise<OAuthGateway> {
-  const registry = await Registry.open(dataDir);
-  if (mcpServers) {
-    const parsed = parseMcpServersConfig({ mcpServers });
-    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-    await registry.importServers(parsed.servers);
-  }
+/** A gateway as `serve` builds it (openGatewayHost): the encrypted headless secret store (key in a file) and the audit. */
+async function startOAuthGateway(
+  dataDir: string,
+  mcpServers?: Record<string, unknown>,
+  extra: NonNullable<GatewayHostOptions['gateway']> = {},
+): Promise<OAuthGateway> {
   const secrets = await openHeadlessSecretStore({ dataDir, keyring: 'none' });
-  const audit = await AuditStore.open({
-    dir: auditDir(dataDir),
-    redactor: createRedactor({ secretValues: () => [...secrets.store.values(), ...oauthTokenValues(secrets.store.values())] }),
-  });
-  const gateway = new Gateway({
-    registry,
+  const host = await openGatewayHost({
     dataDir,
     host: '127.0.0.1',
     port: 0,
-    stdioEnv: { PATH: process.env.PATH ?? '' },
     logger: nullLogger,
-    version: '0.0.0-test',
+    env: {},
     secrets: secrets.store,
-    audit,
-    oauthRetryDelaysMs: [50, 100],
-    ...extra,
+    gateway: { oauthRetryDelaysMs: [50, 100], ...extra },
   });
-  const { url } = await gateway.start();
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    await gateway.stop();
-    await audit.close();
-    registry.dispose();
-    secrets.store.dispose();
-  };
-  cleanups.push(stop);
-  return { gateway, url, audit, stop };
+  if (mcpServers) {
+    const parsed = parseMcpServersConfig({ mcpServers });
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    await host.registry.importServers(parsed.servers);
+  }
+  cleanups.push(() => host.close());
+  const { url } = await host.gateway.start();
+  return { gateway: host.gateway, url, audit: host.audit, stop: () => host.close() };
 }
 
 async function admin(gw: OAuthGateway, method: string, route: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
