@@ -28,8 +28,8 @@ export interface GatewayHostOptions {
   /** Where `${secret:...}` references are resolved; closed with the host when it has `dispose`. */
   secrets: SecretStore & { dispose?(): void };
   allowedHosts?: string[];
-  /** See {@link TokenStoreOptions.sessionAdminToken}. */
-  sessionAdminToken?: TokenStoreOptions['sessionAdminToken'];
+  /** The token store's other options (the desktop app's session admin token, the flush interval). */
+  tokenOptions?: Omit<TokenStoreOptions, 'env' | 'logger'>;
   /** Anything else the gateway takes (OAuth `openUrl`, what `/admin/info` says, limits). */
   gateway?: Partial<Omit<GatewayOptions, 'registry' | 'audit' | 'dataDir' | 'host' | 'port' | 'logger' | 'tokens' | 'secrets' | 'approvals'>>;
 }
@@ -58,11 +58,7 @@ export async function openGatewayHost(opts: Readonly<GatewayHostOptions>): Promi
     closers.length = 0;
   };
   try {
-    const tokens = await TokenStore.open(dataDir, {
-      env: opts.env,
-      logger: logger.child('tokens'),
-      ...(opts.sessionAdminToken ? { sessionAdminToken: opts.sessionAdminToken } : {}),
-    });
+    const tokens = await TokenStore.open(dataDir, { ...opts.tokenOptions, env: opts.env, logger: logger.child('tokens') });
     closers.push(() => tokens.close());
     warnings.push(...tokens.warnings);
     closers.push(() => opts.secrets.dispose?.());

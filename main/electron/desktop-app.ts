@@ -135,7 +135,7 @@ export class DesktopApp {
           logger: this.#opts.logger,
           env: this.#opts.env,
           secrets: this.#secrets.store,
-          sessionAdminToken: { name: 'desktop app (this run)', secret: this.#adminSecret },
+          tokenOptions: { sessionAdminToken: { name: 'desktop app (this run)', secret: this.#adminSecret } },
           gateway: {
             version: this.#opts.version,
             desktop: true,

@@ -10,8 +10,7 @@ import type { Client } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseMcpServersConfig } from '../../shared/config-schema.js';
 import { nullLogger } from '../../main/core/base/logger.js';
-import { Registry } from '../../main/core/config/registry.js';
-import { Gateway } from '../../main/core/gateway.js';
+import { openGatewayHost } from '../../main/core/gateway-host.js';
 import { ApprovalStore } from '../../main/core/security/approvals.js';
 import { openHeadlessSecretStore } from '../../main/core/security/headless-secrets.js';
 import { extractSecrets } from '../../main/core/security/import-secrets.js';
@@ -56,29 +55,23 @@ async function startSecure(
   const parsed = parseMcpServersConfig({ mcpServers });
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-security-'));
-  const tokens = await TokenStore.open(dataDir, { env: {}, lastUsedFlushMs: 50 });
   const { store: secrets } = await openHeadlessSecretStore({ dataDir, keyring: 'none' });
+  const host = await openGatewayHost({
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    logger: nullLogger,
+    env: {},
+    secrets,
+    tokenOptions: { lastUsedFlushMs: 50 },
+    gateway: { startTimeoutMs: 10_000, ...(opts.limits ? { limits: opts.limits } : {}) },
+  });
+  const { tokens, approvals, registry, gateway } = host;
   for (const [name, value] of Object.entries(opts.secrets ?? {})) await secrets.set(name, value);
-  const approvals = await ApprovalStore.open(dataDir);
-  const registry = await Registry.open(dataDir);
   const { servers } = await extractSecrets(parsed.servers, secrets);
   await registry.importServers(servers);
   for (const [name, config] of Object.entries(servers)) await approvals.approve(name, config, 'config-file');
   const adminSecret = (await tokens.ensureAdminToken())!;
-  const gateway = new Gateway({
-    registry,
-    dataDir,
-    host: '127.0.0.1',
-    port: 0,
-    stdioEnv: { PATH: process.env.PATH ?? '' },
-    logger: nullLogger,
-    version: '0.0.0-test',
-    startTimeoutMs: 10_000,
-    tokens,
-    secrets,
-    approvals,
-    ...(opts.limits ? { limits: opts.limits } : {}),
-  });
   const { url } = await gateway.start();
   const admin = (p: string, init: RequestInit = {}): Promise<Response> =>
     fetch(`${url}${p}`, { ...init, headers: { authorization: `Bearer ${adminSecret}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
@@ -98,11 +91,7 @@ async function startSecure(
       return { id: body.token.id, secret: body.secret };
     },
     async stop() {
-      await gateway.stop();
-      await tokens.close();
-      approvals.dispose();
-      secrets.dispose();
-      registry.dispose();
+      await host.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
