@@ -3,11 +3,10 @@
  * working folder, env names) and approves that launch spec. `--list` shows every stdio server
  * and whether it is approved.
  */
-import { parseArgs } from 'node:util';
 import type { ServerConfig } from '../../shared/server-config.js';
-import { errorMessage } from '../core/base/logger.js';
 import { ApprovalStore, describeLaunch, type ApprovalStatus, type LaunchDescription } from '../core/security/approvals.js';
 import type { CommandIo } from './secrets-command.js';
+import { parseCommand } from './parse-command.js';
 
 /** Options of {@link runApproveCommand}. */
 export interface ApproveCommandOptions {
@@ -41,22 +40,9 @@ export async function runApproveCommand(
   registry: { get(name: string): ServerConfig | undefined; list(): Array<{ name: string; config: ServerConfig }> },
   opts: Readonly<ApproveCommandOptions> = {},
 ): Promise<number> {
-  let values: { list?: boolean; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: { list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (error) {
-    io.stderr(`gatehouse approve: ${errorMessage(error)}\n\n${APPROVE_USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(`${APPROVE_USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseCommand('approve', APPROVE_USAGE, argv, { list: { type: 'boolean' } }, { help: io.stdout, error: io.stderr });
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   if (values.list ? positionals.length > 0 : positionals.length !== 1) {
     io.stderr(`${APPROVE_USAGE}\n`);
     return 2;

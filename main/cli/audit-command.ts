@@ -5,7 +5,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { errorMessage } from '../core/base/logger.js';
 import type { AuditEvent } from '../core/audit/audit-event.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../core/audit/audit-export.js';
@@ -13,6 +12,7 @@ import { followAudit } from '../core/audit/audit-follow.js';
 import { eventMatches, parseAuditQuery, type RawParams } from '../core/audit/audit-query.js';
 import { auditDir, AuditStore } from '../core/audit/audit-store.js';
 import { verifyAuditDir } from '../core/audit/audit-verify.js';
+import { parseCommand } from './parse-command.js';
 
 /** Streams and environment of the command; tests pass their own. */
 export interface AuditCommandIo {
@@ -45,38 +45,30 @@ const FILTER_FLAGS = ['since', 'until', 'server', 'client', 'method', 'tool', 'o
 
 /** Runs `gatehouse audit ...` (`argv` is what follows `audit`); resolves to the exit code. */
 export async function runAuditCommand(argv: readonly string[], io: AuditCommandIo, dataDir: string): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        since: { type: 'string' },
-        until: { type: 'string' },
-        server: { type: 'string', multiple: true },
-        client: { type: 'string', multiple: true },
-        method: { type: 'string', multiple: true },
-        tool: { type: 'string', multiple: true },
-        outcome: { type: 'string', multiple: true },
-        kind: { type: 'string', multiple: true },
-        text: { type: 'string' },
-        format: { type: 'string', default: 'jsonl' },
-        output: { type: 'string', short: 'o' },
-        json: { type: 'boolean' },
-        all: { type: 'boolean' },
-        'data-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    io.stderr.write(`gatehouse audit: ${errorMessage(error)}\n\n${AUDIT_USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommand(
+    'audit',
+    AUDIT_USAGE,
+    argv,
+    {
+      since: { type: 'string' },
+      until: { type: 'string' },
+      server: { type: 'string', multiple: true },
+      client: { type: 'string', multiple: true },
+      method: { type: 'string', multiple: true },
+      tool: { type: 'string', multiple: true },
+      outcome: { type: 'string', multiple: true },
+      kind: { type: 'string', multiple: true },
+      text: { type: 'string' },
+      format: { type: 'string', default: 'jsonl' },
+      output: { type: 'string', short: 'o' },
+      json: { type: 'boolean' },
+      all: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+    },
+    { help: (text) => void io.stdout.write(text), error: (text) => void io.stderr.write(text) },
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(`${AUDIT_USAGE}\n`);
-    return 0;
-  }
   const [action, ...extra] = positionals;
   if (!action || !['export', 'tail', 'verify'].includes(action) || extra.length > 0) {
     io.stderr.write(`${AUDIT_USAGE}\n`);

@@ -4,9 +4,9 @@
  * and the tokens go to its secret store). The admin token comes from `GATEHOUSE_ADMIN_TOKEN`,
  * never from the command line.
  */
-import { parseArgs } from 'node:util';
 import { errorMessage } from '../core/base/logger.js';
 import type { CommandIo } from './secrets-command.js';
+import { parseCommand } from './parse-command.js';
 
 export const AUTH_USAGE = `Usage: gatehouse auth login SERVER [--client-id ID] [--client-secret-stdin] [--url URL]
        gatehouse auth status [--url URL]
@@ -35,28 +35,16 @@ export interface AuthCommandIo extends CommandIo {
 
 /** Runs `gatehouse auth ...`; resolves to the exit code. */
 export async function runAuthCommand(argv: readonly string[], io: AuthCommandIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        url: { type: 'string' },
-        'client-id': { type: 'string' },
-        'client-secret-stdin': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    io.stderr(`gatehouse auth: ${errorMessage(error)}\n\n${AUTH_USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommand(
+    'auth',
+    AUTH_USAGE,
+    argv,
+    { url: { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret-stdin': { type: 'boolean' } },
+    { help: io.stdout, error: io.stderr },
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   const [action, server, ...extra] = positionals;
-  if (values.help) {
-    io.stdout(`${AUTH_USAGE}\n`);
-    return 0;
-  }
   const needsServer = action === 'login' || action === 'logout';
   if (!action || !['login', 'status', 'logout'].includes(action) || (needsServer && !server) || (!needsServer && server) || extra.length > 0) {
     io.stderr(`${AUTH_USAGE}\n`);

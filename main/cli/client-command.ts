@@ -5,12 +5,12 @@
  */
 import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { parseArgs } from 'node:util';
 import { endpointUrl, generate, isClientId, listClients, type ClientOs, type GeneratedConfig } from '../../shared/client-configs/index.js';
 import { errorMessage } from '../core/base/logger.js';
 import { defaultEntryName, installClient, removeClient } from '../core/clients/client-installer.js';
 import { findConfigFile, resolvePathTemplate, type InstallEnv } from '../core/clients/install.js';
 import { TokenStore } from '../core/security/token-store.js';
+import { parseCommand } from './parse-command.js';
 
 export const CLIENT_USAGE = `Usage:
   gatehouse client list                       every client Gatehouse can configure
@@ -42,31 +42,23 @@ export interface ClientCommandIo {
 
 /** Runs `gatehouse client ...` (`argv` is what follows `client`); resolves to the exit code. */
 export async function runClientCommand(argv: readonly string[], io: ClientCommandIo, defaultDataDir: string): Promise<number> {
-  let values: { server?: string; servers?: string; url?: string; name?: string; 'token-env'?: string; force?: boolean; 'data-dir'?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        server: { type: 'string' },
-        servers: { type: 'string' },
-        url: { type: 'string' },
-        name: { type: 'string' },
-        'token-env': { type: 'string' },
-        force: { type: 'boolean' },
-        'data-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    io.stderr(`gatehouse client: ${errorMessage(error)}\n\n${CLIENT_USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(`${CLIENT_USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseCommand(
+    'client',
+    CLIENT_USAGE,
+    argv,
+    {
+      server: { type: 'string' },
+      servers: { type: 'string' },
+      url: { type: 'string' },
+      name: { type: 'string' },
+      'token-env': { type: 'string' },
+      force: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+    },
+    { help: io.stdout, error: io.stderr },
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const [action, client, ...extra] = positionals;
   if (action === 'list' && client === undefined) {
     for (const c of listClients()) {

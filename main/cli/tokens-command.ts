@@ -4,10 +4,10 @@
  * piped; only its hash is kept. A running `gatehouse serve` picks up changes within seconds
  * (a revoked token's open sessions are closed then).
  */
-import { parseArgs } from 'node:util';
 import { errorMessage } from '../core/base/logger.js';
 import type { TokenAcl } from '../core/security/acl.js';
 import { TokenStore, type TokenInfo } from '../core/security/token-store.js';
+import { parseCommand } from './parse-command.js';
 import type { CommandIo } from './secrets-command.js';
 
 export const TOKENS_USAGE = `Usage:
@@ -23,28 +23,20 @@ Clients send the token as "Authorization: Bearer <token>" or "X-API-Key: <token>
 
 /** Runs `gatehouse tokens ...` (`argv` is what follows `tokens`); resolves to the exit code. */
 export async function runTokensCommand(argv: readonly string[], io: Pick<CommandIo, 'stdout' | 'stderr'>, dataDir: string): Promise<number> {
-  let values: { servers?: string; 'tools-allow'?: string[]; 'tools-block'?: string[]; admin?: boolean; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        servers: { type: 'string' },
-        'tools-allow': { type: 'string', multiple: true },
-        'tools-block': { type: 'string', multiple: true },
-        admin: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    io.stderr(`gatehouse tokens: ${errorMessage(error)}\n\n${TOKENS_USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(`${TOKENS_USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseCommand(
+    'tokens',
+    TOKENS_USAGE,
+    argv,
+    {
+      servers: { type: 'string' },
+      'tools-allow': { type: 'string', multiple: true },
+      'tools-block': { type: 'string', multiple: true },
+      admin: { type: 'boolean' },
+    },
+    { help: io.stdout, error: io.stderr },
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const [action, arg, ...extra] = positionals;
   const needsArg = action === 'create' || action === 'revoke';
   const hasCreateOptions = values.servers !== undefined || values.admin || values['tools-allow'] || values['tools-block'];
