@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Implementation } from '@modelcontextprotocol/server';
 import type { ServerConfig } from '../../shared/server-config.js';
 import type { AuditRecordInput } from './audit/audit-event.js';
-import type { Backend, BackendLifecycleEvent, BackendState } from './backends/backend.js';
+import { lifecycleAuditEvent } from './audit/lifecycle-event.js';
+import type { Backend, BackendState } from './backends/backend.js';
 import { BackendManager, sameRuntimeConfig, type BackendEvent } from './backends/backend-manager.js';
 import type { StdioEnvironment } from './backends/upstream.js';
 import { DisposableStore } from './base/disposable.js';
@@ -15,25 +16,17 @@ import { handleAuditRequest, type AuditSource } from './http/audit-api.js';
 import { sendJsonRpcError } from './http/body.js';
 import { McpEndpoints } from './http/mcp-endpoints.js';
 import { HttpPassthrough, type PassthroughBackend } from './http/passthrough.js';
-import {
-  checkRequest,
-  presentedToken,
-  sendForbidden,
-  sendTooManyRequests,
-  sendUnauthorized,
-  type GuardPolicy,
-  type RequestArea,
-} from './http/request-guard.js';
+import { RequestAuth } from './http/request-auth.js';
+import { checkRequest, sendForbidden, type GuardPolicy, type RequestArea } from './http/request-guard.js';
 import { handleSecurityAdminRequest, type SecurityAdminDeps } from './http/token-api.js';
 import { defaultUiDir, isUiPath, serveUi } from './http/ui-static.js';
-import { canUseServer, tokenToolPredicate } from './security/acl.js';
 import { describeLaunch, type ApprovalStatus, type ApprovalStore } from './security/approvals.js';
 import { applyHttpLimits, resolveLimits, type GatewayLimits } from './security/limits.js';
 import { RateLimiter } from './security/rate-limit.js';
 import { findSecretRefs, resolveSecretRefs } from './security/secret-refs.js';
 import type { SecretStore } from './security/secret-store.js';
-import { TokenStore, type TokenInfo } from './security/token-store.js';
-import { aggregateView, ANONYMOUS, type Principal } from './routing/route-view.js';
+import { TokenStore } from './security/token-store.js';
+import { aggregateView } from './routing/route-view.js';
 import { compileToolFilter, type ToolPredicate } from './routing/tool-filter.js';
 import { NameTable } from './routing/tool-names.js';
 import { OAuthBroker } from './oauth/broker.js';
@@ -114,12 +107,10 @@ export class Gateway implements AdminControl {
   readonly #tokens: TokenStore;
   readonly #limits: GatewayLimits;
   readonly #rate: RateLimiter;
-  /** Set once a client token has existed: revoking the last one must not open the gateway. */
-  #clientAuthRequired = false;
-  #adminAuthRequired = false;
+  /** Who may call: client and admin tokens, the rate limit. */
+  readonly #auth: RequestAuth;
   #port = 0;
   readonly #disposables = new DisposableStore();
-  readonly #tokensInUse = new Set<string>();
   readonly #info: Implementation;
   #http?: HttpServer;
   #url?: string;
@@ -145,6 +136,7 @@ export class Gateway implements AdminControl {
       ...(opts.sessionIdleMs !== undefined ? { sessionIdleMs: opts.sessionIdleMs } : {}),
     });
     this.#rate = new RateLimiter({ ratePerSecond: this.#limits.ratePerSecond, burst: this.#limits.rateBurst });
+    this.#auth = new RequestAuth(this.#tokens, this.#rate);
     const secrets = opts.secrets ?? { get: () => Promise.resolve(undefined) };
     // OAuth tokens live in the secret store; without one (tests), in memory.
     this.#oauth = new OAuthBroker({
@@ -462,7 +454,7 @@ export class Gateway implements AdminControl {
       return json(res, 200, { status: 'ok', servers: { total: servers.length, running: count('running'), degraded: count('degraded'), error: count('error') } });
     }
     if (isAdminPath) {
-      if (!this.#isAdmin(req, res)) return;
+      if (!this.#auth.admin(req, res)) return;
       if (await handleSecurityAdminRequest(req, res, url, this.#securityAdminDeps())) return;
       if (this.opts.audit && (await handleAuditRequest(req, res, url, this.opts.audit))) return;
       if (await handleOAuthAdminRequest(req, res, url, this.#oauthDeps())) return;
@@ -470,7 +462,7 @@ export class Gateway implements AdminControl {
       return handleAdmin(req, res, path, this, this.#limits.maxBodyBytes);
     }
     if (!isMcpPath) return problem(res, 404, `nothing at ${path} (endpoints: /mcp, /sse, /servers/<name>/mcp, /servers/<name>/sse, /admin, /healthz)`);
-    const principal = this.#clientPrincipal(req, res);
+    const principal = this.#auth.client(req, res);
     if (!principal) return;
     if (path === '/mcp') return this.#endpoints.aggregateStreamable(req, res, principal);
     if (path === '/sse' && req.method === 'GET') return this.#endpoints.aggregateSse(req, res, principal);
@@ -509,7 +501,7 @@ export class Gateway implements AdminControl {
 
   /** Client tokens presented (and valid) since start, for the audit's redaction; memory only. */
   clientTokensInUse(): Iterable<string> {
-    return this.#tokensInUse;
+    return this.#auth.tokensInUse();
   }
 
   /** Records an audit event; the audit never fails a request. */
@@ -529,49 +521,6 @@ export class Gateway implements AdminControl {
   #guardPolicy(): GuardPolicy {
     const origins = this.opts.allowedOrigins ?? [];
     return { port: this.#port, allowedHosts: this.opts.allowedHosts ?? [], mcpOrigins: origins, adminOrigins: origins };
-  }
-
-  /**
-   * Who a client request comes from, or `undefined` once a refusal was sent: 401 for a missing
-   * or unknown token, 403 for an admin token, 429 over the token's rate. While no client token
-   * has ever existed in this process, everyone is {@link ANONYMOUS} (open on loopback).
-   */
-  #clientPrincipal(req: IncomingMessage, res: ServerResponse): Principal | undefined {
-    this.#clientAuthRequired ||= this.#tokens.hasToken('client');
-    if (!this.#clientAuthRequired) return ANONYMOUS;
-    const presented = presentedToken(req);
-    const token = this.#tokens.authenticate(presented);
-    if (!token) {
-      req.resume();
-      sendUnauthorized(res);
-      return undefined;
-    }
-    // Only hashes are stored; the tokens seen in use are kept in memory so the audit can redact them.
-    if (presented && this.#tokensInUse.size < 1024) this.#tokensInUse.add(presented);
-    if (token.kind !== 'client') {
-      req.resume();
-      sendForbidden(res, `token "${token.name}" is an admin token: it opens /admin only, not the MCP endpoints`);
-      return undefined;
-    }
-    const verdict = this.#rate.take(token.id);
-    if (!verdict.ok) {
-      req.resume();
-      sendTooManyRequests(res, verdict.retryAfterSeconds);
-      return undefined;
-    }
-    return principalOf(token);
-  }
-
-  /** Admin tokens only (401 without one, 403 for a client token); open while no admin token has existed. */
-  #isAdmin(req: IncomingMessage, res: ServerResponse): boolean {
-    this.#adminAuthRequired ||= this.#tokens.hasToken('admin');
-    if (!this.#adminAuthRequired) return true;
-    const token = this.#tokens.authenticate(presentedToken(req));
-    if (token?.kind === 'admin') return true;
-    req.resume();
-    if (token) sendForbidden(res, `token "${token.name}" is a client token: the admin API takes admin tokens only`);
-    else sendUnauthorized(res);
-    return false;
   }
 
   #securityAdminDeps(): SecurityAdminDeps {
@@ -656,38 +605,5 @@ export class Gateway implements AdminControl {
     if (waiting.length === 0) return;
     await approvals.refresh();
     for (const backend of waiting) if (!approvals.needsApproval(backend.name, backend.config)) await this.#startApproved(backend.name);
-  }
-}
-
-/** A client token as the endpoints see it: its ACL's servers and its own tool filter. */
-function principalOf(token: TokenInfo): Principal {
-  const tools = tokenToolPredicate(token);
-  return {
-    id: token.id,
-    name: token.name,
-    canUseServer: (server) => canUseServer(token, server),
-    isToolAllowed: (_server, tool) => tools(tool),
-  };
-}
-
-/** A backend lifecycle event as an audit timeline entry. */
-function lifecycleAuditEvent(event: BackendLifecycleEvent): AuditRecordInput {
-  const base = { kind: 'lifecycle' as const, server: event.server, time: event.at, event: event.kind };
-  switch (event.kind) {
-    case 'start': {
-      // Every stdio launch is on the timeline with what was run, where (never secret values).
-      const what = event.command ? `${event.command}${event.cwd ? ` (in ${event.cwd})` : ''}` : undefined;
-      const pid = event.pid !== undefined ? `pid ${event.pid}` : undefined;
-      const preview = [pid, what, event.restarts > 0 ? `restart ${event.restarts}` : undefined].filter(Boolean).join(': ');
-      return { ...base, ...(preview ? { preview } : {}) };
-    }
-    case 'exit':
-      return { ...base, exitCode: event.code, signal: event.signal, preview: event.expected ? 'stopped by the gateway' : 'unexpected exit' };
-    case 'recovered':
-      return base;
-    case 'restart':
-      return { ...base, preview: `${event.reason}; attempt ${event.attempt} in ${event.delayMs} ms` };
-    default:
-      return { ...base, error: { message: event.reason } };
   }
 }
