@@ -20,7 +20,8 @@ import { RequestAuth } from './http/request-auth.js';
 import { checkRequest, sendForbidden, type GuardPolicy, type RequestArea } from './http/request-guard.js';
 import { handleSecurityAdminRequest, type SecurityAdminDeps } from './http/token-api.js';
 import { defaultUiDir, isUiPath, serveUi } from './http/ui-static.js';
-import { describeLaunch, type ApprovalStatus, type ApprovalStore } from './security/approvals.js';
+import { ApprovalGate } from './security/approval-gate.js';
+import type { ApprovalStore } from './security/approvals.js';
 import { applyHttpLimits, resolveLimits, type GatewayLimits } from './security/limits.js';
 import { RateLimiter } from './security/rate-limit.js';
 import { findSecretRefs, resolveSecretRefs } from './security/secret-refs.js';
@@ -109,6 +110,7 @@ export class Gateway implements AdminControl {
   readonly #rate: RateLimiter;
   /** Who may call: client and admin tokens, the rate limit. */
   readonly #auth: RequestAuth;
+  readonly #approvalGate: ApprovalGate;
   #port = 0;
   readonly #disposables = new DisposableStore();
   readonly #info: Implementation;
@@ -146,12 +148,18 @@ export class Gateway implements AdminControl {
       ...(opts.openUrl ? { openUrl: opts.openUrl } : {}),
       ...(opts.oauthRetryDelaysMs ? { retryDelaysMs: opts.oauthRetryDelaysMs } : {}),
     });
+    // The gate reaches the backends lazily: they are built next, with the gate's launch check.
+    this.#approvalGate = new ApprovalGate({
+      approvals: opts.approvals,
+      backends: { get: (name) => this.#backends.get(name), all: () => this.#backends.all() },
+      PATH: opts.stdioEnv.PATH,
+    });
     this.#backends = new BackendManager({
       stdioEnv: opts.stdioEnv,
       logger: logger.child('backend'),
       clientInfo: this.#info,
       resolveSecrets: (server, config) => resolveSecretRefs(config, secrets, server),
-      launchGate: (server, config) => this.#launchGate(server, config),
+      launchGate: (server, config) => this.#approvalGate.launchGate(server, config),
       remoteAuth: (server, config) => this.#oauth.remoteAuth(server, config),
       authFailure: (server, error) => this.#oauth.authFailure(server, error),
       ...(opts.startTimeoutMs ? { startTimeoutMs: opts.startTimeoutMs } : {}),
@@ -281,7 +289,7 @@ export class Gateway implements AdminControl {
       ...(backend?.isLazy ? { lazy: true, dormant: backend.isDormant } : {}),
       ...(backend?.protocolEra ? { protocolEra: backend.protocolEra } : {}),
       ...(state.reason?.startsWith('needs_auth:') ? { needsAuth: true } : {}),
-      ...this.#approvalField(name, config),
+      ...this.#approvalGate.viewField(name, config),
       ...(backend
         ? { ways: { legacyClients: this.#endpoints.wayFor(backend, 'legacy'), modernClients: this.#endpoints.wayFor(backend, 'modern') } }
         : {}),
@@ -536,7 +544,7 @@ export class Gateway implements AdminControl {
       servers: { get: (name) => this.opts.registry.get(name), list: () => this.opts.registry.list() },
       launch: { PATH: this.opts.stdioEnv.PATH },
       maxBodyBytes: this.#limits.maxBodyBytes,
-      onApproved: (server) => this.#startApproved(server),
+      onApproved: (server) => this.#approvalGate.startApproved(server),
     };
   }
 
@@ -551,13 +559,13 @@ export class Gateway implements AdminControl {
     );
     const approvals = this.opts.approvals;
     if (approvals) {
-      this.#disposables.add(approvals.onDidChange((event) => event.type === 'approved' && void this.#startApproved(event.server)));
+      this.#disposables.add(approvals.onDidChange((event) => event.type === 'approved' && void this.#approvalGate.startApproved(event.server)));
     }
     // `gatehouse tokens` and `gatehouse approve` write their files from another process: pick them up.
     const poll = setInterval(() => {
       if (this.#stopping) return;
       this.#tokens.reload().catch((error: unknown) => this.opts.logger.warn('cannot reload tokens', { error: errorMessage(error) }));
-      void this.#pollApprovals();
+      void this.#approvalGate.poll();
     }, SECURITY_POLL_MS);
     poll.unref();
     this.#disposables.add({ dispose: () => clearInterval(poll) });
@@ -574,36 +582,5 @@ export class Gateway implements AdminControl {
         }),
       );
     }
-  }
-
-  /** Why `server` may not launch now (`undefined`: it may). */
-  async #launchGate(server: string, config: ServerConfig): Promise<string | undefined> {
-    const approvals = this.opts.approvals;
-    if (!approvals || config.transport !== 'stdio' || !approvals.needsApproval(server, config)) return undefined;
-    await approvals.refresh();
-    if (!approvals.needsApproval(server, config)) return undefined;
-    return `waiting for approval: ${describeLaunch(server, config, { PATH: this.opts.stdioEnv.PATH }).commandLine}`;
-  }
-
-  #approvalField(server: string, config: ServerConfig): { approval?: Exclude<ApprovalStatus, 'not-needed'> } {
-    const status = this.opts.approvals?.status(server, config);
-    return status === undefined || status === 'not-needed' ? {} : { approval: status };
-  }
-
-  /** A server just approved starts at once, if it is enabled and was waiting. */
-  async #startApproved(server: string): Promise<void> {
-    const backend = this.#backends.get(server);
-    if (!backend || !backend.config.enabled || backend.state.status !== 'stopped') return;
-    if (this.opts.approvals?.needsApproval(server, backend.config)) return;
-    await backend.activate();
-  }
-
-  async #pollApprovals(): Promise<void> {
-    const approvals = this.opts.approvals;
-    if (!approvals || this.#stopping) return;
-    const waiting = this.#backends.all().filter((b) => b.config.enabled && b.state.status === 'stopped' && approvals.needsApproval(b.name, b.config));
-    if (waiting.length === 0) return;
-    await approvals.refresh();
-    for (const backend of waiting) if (!approvals.needsApproval(backend.name, backend.config)) await this.#startApproved(backend.name);
   }
 }
