@@ -1,5 +1,5 @@
 /** Backend lifecycle events (start, exit, restart, error...) as entries of the audit timeline. */
-import type { BackendLifecycleEvent } from '../backends/backend.js';
+import type { BackendLifecycleEvent } from '../backends/backend-state.js';
 import type { AuditRecordInput } from './audit-event.js';
 
 /** A backend lifecycle event as an audit timeline entry. */

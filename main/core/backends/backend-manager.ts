@@ -3,7 +3,9 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ServerConfig } from '../../../shared/server-config.js';
 import { DisposableStore } from '../base/disposable.js';
 import { Emitter } from '../base/emitter.js';
-import { Backend, type BackendDeps, type BackendLifecycleEvent, type BackendState, type Catalog } from './backend.js';
+import { Backend, type BackendDeps } from './backend.js';
+import type { BackendLifecycleEvent, BackendState } from './backend-state.js';
+import type { Catalog } from './catalog.js';
 import { CatalogCache } from './catalog-cache.js';
 import { createProcessReaper, type ProcessReaper } from './reaper.js';
 

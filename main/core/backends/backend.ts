@@ -1,20 +1,13 @@
 import { Client } from '@modelcontextprotocol/client';
-import type {
-  Implementation,
-  PriorDiscovery,
-  Prompt,
-  Resource,
-  ResourceTemplateType as ResourceTemplate,
-  ServerCapabilities,
-  Tool,
-  Transport,
-} from '@modelcontextprotocol/client';
+import type { Implementation, PriorDiscovery, Transport } from '@modelcontextprotocol/client';
 import { SUPERVISION_DEFAULTS, type ServerConfig } from '../../../shared/server-config.js';
 import { Emitter } from '../base/emitter.js';
 import { errorMessage, type Logger } from '../base/logger.js';
 import { describeLaunch } from '../security/approvals.js';
 import { MissingSecretError } from '../security/secret-refs.js';
 import { formatDuration, RestartPolicy, type RestartTiming } from './backoff.js';
+import type { BackendLifecycleEvent, BackendState, BackendStatus } from './backend-state.js';
+import { CATALOG_KINDS, LIST_CHANGED, readCatalog, readLists, type Catalog, type CatalogKind } from './catalog.js';
 import type { CatalogCache } from './catalog-cache.js';
 import { systemClock, type SupervisionClock, type TimerHandle } from './clock.js';
 import { HealthMonitor } from './health.js';
@@ -29,62 +22,6 @@ import {
   type RemoteAuth,
   type StdioEnvironment,
 } from './upstream.js';
-
-/**
- * `stopped → starting → running ⇄ degraded`, and from any of them `error` or `stopped`.
- * `degraded`: running but missed a health ping (still routed; restarted if it keeps missing).
- * `error`: failed; {@link BackendState.nextRestartAt} says whether a restart is scheduled.
- */
-export type BackendStatus = 'stopped' | 'starting' | 'running' | 'degraded' | 'error';
-
-/** A backend's lifecycle state and why it is in it. */
-export interface BackendState {
-  status: BackendStatus;
-  /** Why the last change happened (error message, exit code, "stopped by user", ...). */
-  reason?: string;
-  /** When the state last changed (ms since epoch). */
-  since: number;
-  /** Automatic restarts since the last start by the user or the gateway. */
-  restarts?: number;
-  /** When the scheduled automatic restart is due (ms since epoch); absent when none is scheduled. */
-  nextRestartAt?: number;
-  /** How the backend's process ended last time (stdio, shared isolation). */
-  lastExit?: { code: number | null; signal: string | null; at: number };
-}
-
-/**
- * What happened to a backend, one event per fact, for the audit timeline and logs. State
- * changes say where a backend is; these say what it went through to get there.
- */
-export type BackendLifecycleEvent =
-  | {
-      kind: 'start';
-      server: string;
-      at: number;
-      pid?: number;
-      restarts: number;
-      /** Stdio: the command line that was run (the command resolved on PATH, then the args; secrets are never in it). */
-      command?: string;
-      /** Stdio: the working folder it ran in. */
-      cwd?: string;
-    }
-  | { kind: 'exit'; server: string; at: number; pid?: number; code: number | null; signal: string | null; expected: boolean }
-  | { kind: 'degraded'; server: string; at: number; reason: string }
-  | { kind: 'recovered'; server: string; at: number }
-  | { kind: 'restart'; server: string; at: number; reason: string; delayMs: number; attempt: number }
-  | { kind: 'error'; server: string; at: number; reason: string }
-  | { kind: 'stop'; server: string; at: number; reason: string };
-
-/** What a backend offers, fetched once per start and refreshed on list_changed. */
-export interface Catalog {
-  tools: Tool[];
-  prompts: Prompt[];
-  resources: Resource[];
-  resourceTemplates: ResourceTemplate[];
-  capabilities: ServerCapabilities;
-  serverVersion?: Implementation;
-  instructions?: string;
-}
 
 export interface BackendDeps {
   stdioEnv: StdioEnvironment;
@@ -127,11 +64,6 @@ export interface BackendDeps {
 const DEFAULT_PING_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_PING_MISSES = 2;
 
-const LIST_CHANGED = {
-  tools: 'notifications/tools/list_changed',
-  prompts: 'notifications/prompts/list_changed',
-  resources: 'notifications/resources/list_changed',
-} as const;
 
 /**
  * One configured MCP server: starts and stops it, keeps its catalog, and hands out
@@ -511,16 +443,9 @@ export class Backend {
   }
 
   /** Re-reads the catalog through `client` (or the backend's own cache client). */
-  async refreshCatalog(kinds: ReadonlyArray<keyof typeof LIST_CHANGED> = ['tools', 'prompts', 'resources'], client = this.#cacheClient): Promise<void> {
+  async refreshCatalog(kinds: readonly CatalogKind[] = CATALOG_KINDS, client = this.#cacheClient): Promise<void> {
     if (!client || !this.#catalog) return;
-    const next = { ...this.#catalog };
-    const caps = next.capabilities;
-    if (kinds.includes('tools') && caps.tools) next.tools = await listAll(client, 'tools/list', 'tools');
-    if (kinds.includes('prompts') && caps.prompts) next.prompts = await listAll(client, 'prompts/list', 'prompts');
-    if (kinds.includes('resources') && caps.resources) {
-      next.resources = await listAll(client, 'resources/list', 'resources');
-      next.resourceTemplates = await listAll(client, 'resources/templates/list', 'resourceTemplates');
-    }
+    const next = { ...this.#catalog, ...(await readLists(client, this.#catalog.capabilities, kinds)) };
     this.#catalog = next;
     this.#publishCatalog(next);
   }
@@ -618,7 +543,7 @@ export class Backend {
     });
     for (const [kind, method] of Object.entries(LIST_CHANGED)) {
       client.setNotificationHandler(method, () => {
-        this.refreshCatalog([kind as keyof typeof LIST_CHANGED]).catch((error: unknown) => {
+        this.refreshCatalog([kind as CatalogKind]).catch((error: unknown) => {
           this.deps.logger.warn('catalog refresh failed', { server: this.name, error: errorMessage(error) });
         });
       });
@@ -712,42 +637,6 @@ export class Backend {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-async function readCatalog(client: Client): Promise<Catalog> {
-  const capabilities = client.getServerCapabilities() ?? {};
-  const [tools, prompts, resources, resourceTemplates] = await Promise.all([
-    capabilities.tools ? listAll(client, 'tools/list', 'tools') : [],
-    capabilities.prompts ? listAll(client, 'prompts/list', 'prompts') : [],
-    capabilities.resources ? listAll(client, 'resources/list', 'resources') : [],
-    capabilities.resources ? listAll(client, 'resources/templates/list', 'resourceTemplates') : [],
-  ]);
-  const serverVersion = client.getServerVersion();
-  const instructions = client.getInstructions();
-  return {
-    tools: tools as Tool[],
-    prompts: prompts as Prompt[],
-    resources: resources as Resource[],
-    resourceTemplates: resourceTemplates as ResourceTemplate[],
-    capabilities,
-    ...(serverVersion ? { serverVersion } : {}),
-    ...(instructions ? { instructions } : {}),
-  };
-}
-
-type ListMethod = 'tools/list' | 'prompts/list' | 'resources/list' | 'resources/templates/list';
-
-/** Reads every page of a list (bounded, in case a server hands out cursors forever). */
-async function listAll<T>(client: Client, method: ListMethod, key: string): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < 100; page++) {
-    const result = (await client.request({ method, params: cursor ? { cursor } : {} })) as Record<string, unknown>;
-    items.push(...((result[key] as T[] | undefined) ?? []));
-    cursor = result.nextCursor as string | undefined;
-    if (!cursor) break;
-  }
-  return items;
-}
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ServerConfig } from '../../../shared/server-config.js';
-import type { Catalog } from './backend.js';
+import type { Catalog } from './catalog.js';
 
 /**
  * The catalogs of the last runs of lazy servers, so the aggregate can list their tools while
