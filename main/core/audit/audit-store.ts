@@ -8,13 +8,12 @@
  * timer and on close, off the caller's path. Rotation happens inside `record()` (one small
  * synchronous file creation); retention runs afterwards on the event loop.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Emitter } from '../base/emitter.js';
 import type { IDisposable } from '../base/disposable.js';
 import { errorMessage, nullLogger, type Logger } from '../base/logger.js';
-import type { AuditClient, AuditEvent, AuditRecordInput } from './audit-event.js';
+import type { AuditEvent, AuditRecordInput } from './audit-event.js';
 import { exportCsv, exportJsonl, type ExportFormat } from './audit-export.js';
 import { AuditIndex, type RowLocation } from './audit-index.js';
 import {
@@ -31,7 +30,8 @@ import {
 import { AuditStats, type ServerStats } from './audit-stats.js';
 import { listSegmentFiles, verifyAuditDir, type VerifyReport } from './audit-verify.js';
 import { readRows } from './line-reader.js';
-import { createRedactor, truncateText, truncateValue, type Redactor } from './redact.js';
+import { prepareEvent, type PrepareLimits } from './prepare-event.js';
+import { createRedactor, type Redactor } from './redact.js';
 import { encodeHeader, encodeLine, eventJson, GENESIS_HASH, isHeader, lineFrame, parseIndexFields, segmentFileName, segmentSeq, utcDay } from './segment-format.js';
 import { findLastHash, scanSegment } from './segment-reader.js';
 import { SegmentWriter } from './segment-writer.js';
@@ -105,6 +105,7 @@ interface Current {
 export class AuditStore implements IDisposable {
   readonly #opts: Required<Omit<AuditStoreOptions, 'redactor' | 'logger' | 'now'>>;
   readonly #redactor: Redactor;
+  readonly #prepareLimits: PrepareLimits;
   readonly #now: () => number;
   readonly #logger: Logger;
   readonly #index = new AuditIndex();
@@ -145,6 +146,7 @@ export class AuditStore implements IDisposable {
     };
     this.#redactor = opts.redactor ?? createRedactor();
     this.#now = opts.now ?? Date.now;
+    this.#prepareLimits = { now: this.#now, maxArgsBytes: this.#opts.maxArgsBytes, maxPreviewBytes: this.#opts.maxPreviewBytes };
     this.#logger = opts.logger ?? nullLogger;
     this.#onDidRecord = new Emitter((error) => this.#logger.error('audit subscriber failed', { error: errorMessage(error) }));
   }
@@ -223,7 +225,7 @@ export class AuditStore implements IDisposable {
   record(input: AuditRecordInput): AuditEvent | undefined {
     if (this.#opts.readOnly) throw new Error('the audit store is open read-only');
     if (this.#closing) return undefined;
-    const event = this.#prepare(input);
+    const event = prepareEvent(input, this.#redactor.current(), this.#prepareLimits);
     if (this.#opts.batchWrites) {
       this.#queue.push(event);
       if (!this.#queueScheduled) {
@@ -490,48 +492,6 @@ export class AuditStore implements IDisposable {
     for (const warning of this.#warnings) this.#logger.warn('audit segment', { warning });
   }
 
-  #prepare(input: AuditRecordInput): AuditEvent {
-    const r = this.#redactor.current();
-    const text = (value: string | undefined): string | undefined => (value === undefined ? undefined : r.redactText(value));
-    // Field order here is the order in the file: the index fields first, for people reading it.
-    const event: AuditEvent = { time: input.time ?? this.#now(), id: input.id ?? randomUUID(), kind: input.kind };
-    const assign = <K extends keyof AuditEvent>(key: K, value: AuditEvent[K] | undefined): void => {
-      if (value !== undefined) event[key] = value;
-    };
-    assign('sessionId', text(input.sessionId));
-    if (input.client) {
-      const client: AuditClient = {};
-      for (const key of CLIENT_KEYS) {
-        const value = input.client[key];
-        if (typeof value === 'string') client[key] = r.redactText(value);
-      }
-      if (Object.keys(client).length > 0) event.client = client;
-    }
-    assign('way', input.way);
-    assign('server', text(input.server));
-    assign('method', text(input.method));
-    assign('target', text(input.target));
-    assign('outcome', input.outcome);
-    if (input.error) {
-      event.error = { message: truncateText(r.redactText(String(input.error.message)), this.#opts.maxArgsBytes) };
-      if (input.error.code !== undefined) event.error.code = input.error.code;
-    }
-    assign('durationMs', input.durationMs);
-    assign('bytesIn', input.bytesIn);
-    assign('bytesOut', input.bytesOut);
-    assign('httpStatus', input.httpStatus);
-    assign('event', input.event);
-    assign('exitCode', input.exitCode);
-    assign('signal', input.signal);
-    // The bulky fields go last: opening the store parses each line only up to them.
-    if (input.args !== undefined) event.args = truncateValue(r.redactValue(input.args), this.#opts.maxArgsBytes);
-    if (input.preview !== undefined) {
-      const preview = typeof input.preview === 'string' ? r.redactText(input.preview) : JSON.stringify(r.redactValue(input.preview));
-      if (preview !== undefined) event.preview = truncateText(preview, this.#opts.maxPreviewBytes);
-    }
-    return event;
-  }
-
   #drainQueue(): void {
     this.#queueScheduled = false;
     if (this.#queue.length === 0) return;
@@ -622,8 +582,6 @@ export class AuditStore implements IDisposable {
     this.#timers.push(fsync, retention);
   }
 }
-
-const CLIENT_KEYS = ['tokenName', 'ip', 'userAgent', 'name', 'version'] as const;
 
 function parseEvent(line: string): AuditEvent {
   return JSON.parse(eventJson(line)) as AuditEvent;
