@@ -10,12 +10,12 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import {
   ControlApiError,
-  createHttpControlApi,
   type ControlApi,
   type GatewayInfo,
   type ServerView,
   type Unsubscribe,
 } from '../../shared/control-api.js';
+import { createHttpControlApi } from '../../shared/control-api-http.js';
 import { CONTROL_CALLS, type ControlCall } from '../../shared/control-ipc.js';
 import { endpointUrl, generate, isClientId, listClients } from '../../shared/client-configs/index.js';
 import type { ExportFormat } from '../core/audit/audit-export.js';

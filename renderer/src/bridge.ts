@@ -3,7 +3,8 @@
  * `window.gatehouseBridge` when present, otherwise the gateway's `/admin` HTTP API on this page's
  * own origin with the admin token the user logged in with.
  */
-import { createHttpControlApi, type ControlApi } from '../../shared/control-api.js';
+import type { ControlApi } from '../../shared/control-api.js';
+import { createHttpControlApi } from '../../shared/control-api-http.js';
 import { createBridgeControlApi, type ControlBridge } from '../../shared/control-ipc.js';
 
 declare global {

@@ -8,10 +8,7 @@ import type { Gateway } from '../../../main/core/gateway.js';
 import type { defaultSecretStoreStatus, headlessSecretStoreStatus } from '../../../main/core/security/secret-store-status.js';
 import {
   AUDIT_OUTCOMES,
-  auditSearchParams,
   ControlApiError,
-  createHttpControlApi,
-  readServerSentEvents,
   type AuditEvent,
   type ControlApi,
   type CreatedToken,
@@ -24,6 +21,7 @@ import {
   type TokenInfo,
   type ToolView,
 } from '../../../shared/control-api.js';
+import { auditSearchParams, createHttpControlApi, readServerSentEvents } from '../../../shared/control-api-http.js';
 import { AUDIT_OUTCOMES as CORE_OUTCOMES } from '../../../main/core/audit/audit-event.js';
 
 describe('control API contract', () => {
