@@ -150,8 +150,9 @@ export class DesktopApp {
         this.#setGateway({ state: 'running', url: host.gateway.url! });
       } catch (error) {
         this.#host = undefined;
-        await host?.close().catch(() => undefined);
-        this.#secrets?.store.dispose?.();
+        // The host closes the secret store with the rest; without one, it is still open here.
+        if (host) await host.close().catch(() => undefined);
+        else this.#secrets?.store.dispose?.();
         const code = (error as NodeJS.ErrnoException).code;
         const why =
           code === 'EADDRINUSE'

@@ -104,11 +104,7 @@ async function start(): Promise<void> {
         else app.setLoginItemSettings({ openAtLogin: enabled, args: [HIDDEN_FLAG] });
       },
       renderTray: (view) => renderTray(view),
-      openExternal: async (url) => {
-        const decision = externalLinkDecision(url);
-        if (decision.allow) await shell.openExternal(url);
-        else logger.warn('refused to open a link', { reason: decision.reason });
-      },
+      openExternal: (url) => openOutside(url),
       exit: () => {
         quitting = true;
         if (window && !window.isDestroyed()) prefs.setWindowBounds(window.getBounds());
@@ -142,13 +138,11 @@ async function start(): Promise<void> {
       if (navigationDecision(url).allow) return;
       event.preventDefault();
       // A link out of the app (a client's one-click install, a docs page) goes to the OS instead.
-      if (externalLinkDecision(url).allow) void shell.openExternal(url);
+      void openOutside(url);
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      const decision = externalLinkDecision(url);
-      if (decision.allow) void shell.openExternal(url);
-      else logger.warn('refused to open a link', { reason: decision.reason });
+      void openOutside(url);
       return { action: 'deny' };
     });
     contents.once('destroyed', () => ipc.dropSender(contents.id));
@@ -163,6 +157,13 @@ async function start(): Promise<void> {
     quitting = true;
     void desktop.quit();
   });
+
+  /** Hands `url` to the system (browser, or the client a deep link names) if the allow-list lets it. */
+  async function openOutside(url: string): Promise<void> {
+    const decision = externalLinkDecision(url);
+    if (decision.allow) await shell.openExternal(url);
+    else logger.warn('refused to open a link', { reason: decision.reason });
+  }
 
   function renderTray(view: TrayView): void {
     const image = nativeImage.createFromPath(path.join(TRAY_ICONS, view.icon));
