@@ -120,6 +120,9 @@ export class TokenStore {
   /** Bumped by every local mutation, so a {@link reload} that raced one is dropped. */
   #mutations = 0;
   #writesInFlight = 0;
+  /** Bumped as each local write starts, so a {@link reload} whose read overlapped one is dropped. */
+  #writesStarted = 0;
+  #closed = false;
   readonly #inMemory: boolean;
 
   /** The path of `tokens.json`. */
@@ -323,16 +326,19 @@ export class TokenStore {
    */
   async reload(): Promise<void> {
     if (this.#inMemory) return;
+    // A local write under way (or one started during the read) may land after the read opened
+    // the file: what was read then predates it, and would bring a revoked token back or make a
+    // new one look revoked elsewhere. Such a read is dropped; the next poll reads again.
+    if (this.#writesInFlight > 0) return;
     const before = this.#mutations;
+    const writes = this.#writesStarted;
     let raw: unknown;
     try {
       raw = await this.#db.adapter.read();
     } catch {
       return;
     }
-    // A local create or revoke happened meanwhile, or its write has not landed yet: the file
-    // read may predate it, and would make a new token look revoked elsewhere.
-    if (before !== this.#mutations || this.#writesInFlight > 0) return;
+    if (before !== this.#mutations || writes !== this.#writesStarted || this.#writesInFlight > 0) return;
     const parsed = fileSchema.safeParse(raw ?? { version: 1, tokens: [] });
     if (!parsed.success) return;
     const records = parsed.data.tokens.flatMap((item) => {
@@ -360,8 +366,10 @@ export class TokenStore {
   async flush(): Promise<void> {
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    // A flush the timer started may still be writing: whoever flushes next (close) waits for it.
-    await this.#flushing;
+    // A flush the timer started may still be writing (or about to start, in this same turn):
+    // whoever flushes next (close) waits for it.
+    do await this.#flushing;
+    while (this.#flushing);
     if (!this.#dirty) return;
     this.#dirty = false;
     this.#flushing = this.reload().then(() => this.#write());
@@ -374,6 +382,8 @@ export class TokenStore {
 
   /** Flushes `lastUsedAt` and drops the listeners. */
   async close(): Promise<void> {
+    // Requests still on their way only touch memory from here on: nothing is written after close.
+    this.#closed = true;
     await this.flush();
     this.#onDidChange.dispose();
     this.#onDidRevoke.dispose();
@@ -382,6 +392,7 @@ export class TokenStore {
   /** Writes the file; {@link reload} holds off while a local change is being written. */
   async #write(): Promise<void> {
     this.#writesInFlight++;
+    this.#writesStarted++;
     try {
       await this.#db.write();
     } finally {
@@ -394,7 +405,7 @@ export class TokenStore {
     if (entry.ephemeral) return;
     this.#dirty = true;
     // One write per interval at most, however many requests arrive: no write storms.
-    if (this.#flushTimer) return;
+    if (this.#flushTimer || this.#closed) return;
     this.#flushTimer = setTimeout(() => {
       this.#flushTimer = undefined;
       this.flush().catch((error: unknown) => this.#logger.warn('could not record token use', { error: errorMessage(error) }));
