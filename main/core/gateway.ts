@@ -17,6 +17,7 @@ import { handleAuditRequest, type AuditSource } from './http/audit-api.js';
 import { sendJsonRpcError } from './http/body.js';
 import { McpEndpoints } from './http/mcp-endpoints.js';
 import { HttpPassthrough, type PassthroughBackend } from './http/passthrough.js';
+import { SessionQuota } from './http/session-quota.js';
 import { RequestAuth } from './http/request-auth.js';
 import { checkRequest, sendForbidden, type GuardPolicy, type RequestArea } from './http/request-guard.js';
 import { handleSecurityAdminRequest, type SecurityAdminDeps } from './http/token-api.js';
@@ -28,7 +29,7 @@ import { RateLimiter } from './security/rate-limit.js';
 import { findSecretRefs, resolveSecretRefs } from './security/secret-refs.js';
 import type { SecretStore } from './security/secret-store.js';
 import { TokenStore } from './security/token-store.js';
-import { aggregateView } from './routing/route-view.js';
+import { aggregateView, catalogHasTool } from './routing/route-view.js';
 import { compileToolFilter, type ToolPredicate } from './routing/tool-filter.js';
 import { NameTable } from './routing/tool-names.js';
 import { OAuthBroker } from './oauth/broker.js';
@@ -164,11 +165,15 @@ export class Gateway implements AdminControl {
       remoteAuth: (server, config) => this.#oauth.remoteAuth(server, config),
       authFailure: (server, error) => this.#oauth.authFailure(server, error),
       ...(opts.startTimeoutMs ? { startTimeoutMs: opts.startTimeoutMs } : {}),
+      requestTimeoutMs: this.#limits.toolCallTimeoutMs,
       // Lazy servers' catalogs and the pidfile of running backends live beside the registry.
       ...(opts.dataDir ? { stateDir: opts.dataDir } : {}),
     });
+    // Every kind of session counts against one quota: the pass-through's and the endpoints'.
+    const quota = new SessionQuota({ maxSessions: this.#limits.maxSessions, maxSessionsPerToken: this.#limits.maxSessionsPerToken });
     this.#passthrough = new HttpPassthrough({
       maxBodyBytes: this.#limits.maxBodyBytes,
+      quota,
       log: (level, msg, fields) => logger[level](msg, fields),
     });
     this.#endpoints = new McpEndpoints({
@@ -186,7 +191,7 @@ export class Gateway implements AdminControl {
       isToolAllowed: (server, tool) => this.#isToolAllowed(server, tool),
       maxBodyBytes: this.#limits.maxBodyBytes,
       sessionIdleMs: this.#limits.sessionIdleMs,
-      maxSessions: this.#limits.maxSessions,
+      quota,
       logger: logger.child('endpoints'),
     });
   }
@@ -434,8 +439,10 @@ export class Gateway implements AdminControl {
       transport: config.transport,
       headers,
       onUnauthorized: () => this.#oauth.noteRejected(backend.name),
-      ...(config.timeout !== undefined ? { timeout: config.timeout } : {}),
+      timeout: backend.requestTimeoutMs,
       ...(config.sseReadTimeout !== undefined ? { sseReadTimeout: config.sseReadTimeout } : {}),
+      hasTool: (tool) => catalogHasTool(backend, tool),
+      ...(backend.catalog ? {} : { noCatalog: `server "${backend.name}" has not listed its tools: it is ${backend.state.status}` }),
       isToolAllowed: (tool) => this.#isToolAllowed(backend.name, tool),
     };
   }

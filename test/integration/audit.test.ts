@@ -117,19 +117,21 @@ describe('audit timeline', () => {
     // The process exit is on the same timeline.
     expect(await eventWhere({ kind: 'lifecycle', server: 'fx', event: 'exit' })).toMatchObject({ exitCode: 1 });
 
-    const call = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo', arguments: {} } };
+    // Neither backend ever listed its tools, so a tools/call would be refused before it left the
+    // gateway: a request of another kind reaches them (as a stateless client sends it, no session).
+    const request = { jsonrpc: '2.0', id: 7, method: 'resources/list', params: {} };
     const post = (server: string): Promise<Response> =>
       gw.request(`/servers/${server}/mcp`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': 'x' },
-        body: JSON.stringify(call),
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify(request),
       });
     expect((await post('down')).status).toBeGreaterThanOrEqual(500);
-    expect(await eventWhere({ server: 'down', method: 'tools/call' })).toMatchObject({ outcome: 'backend_unreachable', way: 'per-server' });
+    expect(await eventWhere({ server: 'down', method: 'resources/list' })).toMatchObject({ outcome: 'backend_unreachable', way: 'per-server' });
     // Between its failed starts the gateway answers 503 for "broken" itself (recorded as
     // backend_unreachable); once a request reaches the backend, its 500 is recorded as such.
     await expect.poll(async () => (await post('broken')).status, { timeout: 10_000, interval: 200 }).toBe(500);
-    expect(await eventWhere({ server: 'broken', method: 'tools/call', outcome: 'backend_http_error' })).toMatchObject({ httpStatus: 500 });
+    expect(await eventWhere({ server: 'broken', method: 'resources/list', outcome: 'backend_http_error' })).toMatchObject({ httpStatus: 500 });
   });
 
   it('records 2026-07-28 requests and backend lifecycle events', async () => {

@@ -1,335 +1,241 @@
-import { once } from 'node:events';
-import { createServer, request as httpRequest } from 'node:http';
-import type { IncomingMessage, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { afterEach, describe, expect, it } from 'vitest';
-import { HttpPassthrough } from '../../main/core/http/passthrough.js';
-import type { PassthroughBackend } from '../../main/core/http/passthrough.js';
-import { getFreePort, startEverythingHttp, startHeaderEcho } from '../fixtures/backends.js';
+/**
+ * The per-server pass-through as a client meets it: `/servers/<name>/mcp` and
+ * `/servers/<name>/sse` of a gateway built as `gatehouse serve` builds it (real client tokens,
+ * default limits but a short call timeout), in front of HTTP backends of both transports and
+ * both answer framings. Every exchange is checked on the audit timeline too.
+ */
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEverythingHttp, type RunningBackend } from '../fixtures/backends.js';
+import { startLooseHttp, type LooseHttpBackend } from '../fixtures/loose-server.mjs';
+import { auditEvents, requestEvent } from '../support/audit-events.js';
+import { initializeBody as initialize, MCP_HEADERS, toolCallBody as call } from '../support/raw-mcp.js';
+import { openRawSse } from '../support/raw-sse.js';
+import { bearer, clientPool, startGateway, text, type RunningGateway } from './harness.js';
 
-const MAX_BODY_BYTES = 64 * 1024;
-
-/** Things to stop after each test, last started first. */
-const cleanups: Array<() => Promise<void>> = [];
+const CALL_TIMEOUT_MS = 1_000;
+const TIMEOUT_MESSAGE = `server "loose" did not answer tools/call within ${CALL_TIMEOUT_MS} ms`;
+const pool = clientPool();
 
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await pool.closeAll();
 });
 
-interface TestGateway {
-  base: string;
-  passthrough: HttpPassthrough;
+/** A gateway in front of one loose backend named `loose`, whose `Secret_Tool` is blocked. */
+async function gatewayFor(backend: LooseHttpBackend, type: 'http' | 'sse'): Promise<RunningGateway> {
+  return startGateway(
+    { loose: { type, url: backend.url, toolFilter: { block: ['Secret_Tool'] } } },
+    { limits: { toolCallTimeoutMs: CALL_TIMEOUT_MS } },
+  );
 }
 
-/** A node:http server routing `/servers/<name>/{mcp,sse,messages}` to an HttpPassthrough. */
-async function startGateway(...backends: PassthroughBackend[]): Promise<TestGateway> {
-  const passthrough = new HttpPassthrough({ maxBodyBytes: MAX_BODY_BYTES });
-  const byName = new Map(backends.map((backend) => [backend.name, backend]));
-  const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://gateway.test').pathname;
-    const match = /^\/servers\/([^/]+)\/(mcp|sse|messages)$/.exec(path);
-    const backend = match?.[1] === undefined ? undefined : byName.get(decodeURIComponent(match[1]));
-    if (!match || !backend) {
-      res.writeHead(404).end();
-      return;
-    }
-    if (match[2] === 'mcp') void passthrough.handleStreamable(req, res, backend);
-    else if (match[2] === 'sse') void passthrough.handleSseStream(req, res, backend);
-    else void passthrough.handleSseMessage(req, res, backend);
+describe.each([
+  { framing: 'json' as const, title: 'answering JSON' },
+  { framing: 'sse' as const, title: 'answering SSE-framed' },
+])('pass-through to a streamable HTTP backend $title', ({ framing }) => {
+  let backend: LooseHttpBackend;
+  let gw: RunningGateway;
+  let url: string;
+
+  beforeAll(async () => {
+    backend = await startLooseHttp({ framing });
+    gw = await gatewayFor(backend, 'http');
+    url = `${gw.url}/servers/loose/mcp`;
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(async () => {
-    await passthrough.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, passthrough };
-}
-
-function backendFor(name: string, url: string, extra: Partial<PassthroughBackend> = {}): PassthroughBackend {
-  return {
-    name,
-    url,
-    transport: url.endsWith('/sse') ? 'sse' : 'streamable-http',
-    headers: {},
-    isToolAllowed: (tool) => tool !== 'get-env' && tool !== 'forbidden',
-    ...extra,
-  };
-}
-
-async function connect(transport: StreamableHTTPClientTransport | SSEClientTransport): Promise<Client> {
-  const client = new Client({ name: 'passthrough-test', version: '1.0.0' });
-  await client.connect(transport);
-  cleanups.push(() => client.close());
-  return client;
-}
-
-function initializeBody(id: number | string = 1): string {
-  return JSON.stringify({
-    jsonrpc: '2.0',
-    id,
-    method: 'initialize',
-    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-  });
-}
-
-const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-
-function textOf(result: unknown): string {
-  const content = (result as { content?: Array<{ type: string; text?: string }> }).content ?? [];
-  return content.map((block) => block.text ?? '').join('');
-}
-
-describe('HttpPassthrough with a streamable-http backend', () => {
-  it('lists and calls tools, hides filtered tools and refuses calls to them', async () => {
-    const everything = await startEverythingHttp('streamableHttp');
-    cleanups.push(() => everything.stop());
-    const gateway = await startGateway(backendFor('x', everything.url));
-    const client = await connect(new StreamableHTTPClientTransport(new URL(`${gateway.base}/servers/x/mcp`)));
-
-    const names = (await client.listTools()).tools.map((tool) => tool.name);
-    expect(names).toContain('echo');
-    expect(names).not.toContain('get-env');
-
-    expect(textOf(await client.callTool({ name: 'echo', arguments: { message: 'hello' } }))).toBe('Echo: hello');
-    expect(await client.callTool({ name: 'get-env', arguments: {} })).toEqual({
-      content: [{ type: 'text', text: 'Tool "get-env" is disabled by the gateway\'s tool filter for server "x"' }],
-      isError: true,
-      _meta: { 'io.gatehouse/outcome': 'filtered' },
-    });
+  afterAll(async () => {
+    await gw?.stop();
+    await backend?.stop();
   });
 
-  it('never forwards a call to a filtered tool, alone or in a batch', async () => {
-    const echo = await startHeaderEcho();
-    cleanups.push(() => echo.stop());
-    const gateway = await startGateway(backendFor('echo', echo.url));
-    const client = await connect(new StreamableHTTPClientTransport(new URL(`${gateway.base}/servers/echo/mcp`)));
+  it('lists and calls tools, refuses the filtered one, and audits each exchange as the client got it', async () => {
+    const calls = backend.calls.length;
+    const client = await pool.connect(url);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo', 'whoami', 'fail', 'never_returns']);
+    expect(text(await client.callTool({ name: 'echo', arguments: { message: 'hi' } }))).toBe(`${framing}: hi`);
+    expect(await client.callTool({ name: 'Secret_Tool', arguments: {} })).toMatchObject({ isError: true, _meta: { 'io.gatehouse/outcome': 'filtered' } });
+    expect(text(await client.callTool({ name: 'fail', arguments: {} }))).toBe('the tool failed on purpose');
+    expect(backend.calls.slice(calls)).toEqual(['echo', 'fail']);
 
-    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['whoami']);
-    expect(await client.callTool({ name: 'forbidden', arguments: {} })).toMatchObject({ isError: true });
-
-    const batch = await fetch(`${gateway.base}/servers/echo/mcp`, {
-      method: 'POST',
-      headers: JSON_HEADERS,
-      body: JSON.stringify([
-        { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'forbidden', arguments: {} } },
-        { jsonrpc: '2.0', id: 'eight', method: 'tools/call', params: { name: 'whoami', arguments: {} } },
-      ]),
-    });
-    expect(batch.status).toBe(200);
-    const answers = (await batch.json()) as Array<{ id: unknown; result?: { isError?: boolean }; error?: { code: number } }>;
-    expect(answers.map((answer) => [answer.id, answer.result?.isError ?? answer.error?.code])).toEqual([
-      [7, true],
-      ['eight', -32600],
-    ]);
-
-    expect(textOf(await client.callTool({ name: 'whoami', arguments: {} }))).toContain('"host"');
-    // The backend's own log: only the allowed call ever reached it.
-    const messages = echo.received.flatMap((entry) => (Array.isArray(entry.body) ? entry.body : [entry.body])) as Array<{
-      method?: string;
-      params?: { name?: string };
-    }>;
-    const called = messages.filter((message) => message?.method === 'tools/call').map((message) => message.params?.name);
-    expect(called).toEqual(['whoami']);
+    const audit = gw.audit;
+    expect(await requestEvent(audit, 'loose', 'initialize')).toMatchObject({ outcome: 'ok', httpStatus: 200, way: 'per-server', client: { tokenName: 'test-client' } });
+    expect(await requestEvent(audit, 'loose', 'tools/list')).toMatchObject({ outcome: 'ok', httpStatus: 200 });
+    const echo = await requestEvent(audit, 'loose', 'tools/call', 'echo');
+    expect(echo).toMatchObject({ outcome: 'ok', httpStatus: 200, args: { message: 'hi' } });
+    expect(echo.preview).toContain(`${framing}: hi`);
+    expect(await requestEvent(audit, 'loose', 'tools/call', 'fail')).toMatchObject({ outcome: 'tool_error', httpStatus: 200 });
+    // Answered by the gateway, never sent: no backend status.
+    const filtered = await requestEvent(audit, 'loose', 'tools/call', 'Secret_Tool');
+    expect(filtered.outcome).toBe('filtered');
+    expect(filtered.httpStatus).toBeUndefined();
+    const [initialized] = await auditEvents(audit, (e) => e.kind === 'notification' && e.method === 'notifications/initialized' && e.server === 'loose');
+    expect(initialized).toMatchObject({ httpStatus: 202, way: 'per-server' });
   });
 
-  it('injects the configured headers and strips the client credentials', async () => {
-    const echo = await startHeaderEcho();
-    cleanups.push(() => echo.stop());
-    const gateway = await startGateway(backendFor('echo', echo.url, { headers: { 'X-Backend-Key': 'backend-secret' } }));
-    const transport = new StreamableHTTPClientTransport(new URL(`${gateway.base}/servers/echo/mcp`), {
-      requestInit: {
-        headers: {
-          Authorization: 'Bearer client-secret',
-          'X-API-Key': 'client-key',
-          Cookie: 'gateway-session=client',
-          'x-backend-key': 'forged-by-client',
-          'X-Custom': 'kept',
-        },
-      },
-    });
-    const client = await connect(transport);
-    const seen = JSON.parse(textOf(await client.callTool({ name: 'whoami', arguments: {} }))) as Record<string, unknown>;
-    expect(seen['x-backend-key']).toBe('backend-secret');
+  it('answers another token 404 on every method of a session it did not open, and the owner goes on', async () => {
+    const owner = await pool.connect(url);
+    const sessionId = (owner.transport as StreamableHTTPClientTransport).sessionId!;
+    const other = await gw.createToken(`other-${framing}`, { servers: ['loose'] });
+    const headers = { ...MCP_HEADERS, ...bearer(other.secret), 'mcp-session-id': sessionId };
+    const calls = backend.calls.length;
 
-    expect(echo.received.length).toBeGreaterThanOrEqual(3);
-    for (const { headers } of echo.received) {
-      expect(headers['x-backend-key']).toBe('backend-secret');
-      expect(headers['x-custom']).toBe('kept');
-      expect(headers.authorization).toBeUndefined();
-      expect(headers['x-api-key']).toBeUndefined();
-      expect(headers.cookie).toBeUndefined();
-      expect(headers.host).toBe(new URL(echo.url).host);
-    }
+    const posted = await fetch(url, { method: 'POST', headers, body: call(9, 'echo', { message: 'stolen' }) });
+    const listened = await fetch(url, { method: 'GET', headers: { ...headers, accept: 'text/event-stream' } });
+    const deleted = await fetch(url, { method: 'DELETE', headers });
+    expect([posted.status, listened.status, deleted.status]).toEqual([404, 404, 404]);
+    expect(await posted.json()).toMatchObject({ error: { message: 'Session not found' } });
+    expect(backend.calls.slice(calls)).toEqual([]);
+    expect(backend.closed).not.toContain(sessionId);
+    expect(text(await owner.callTool({ name: 'echo', arguments: { message: 'still mine' } }))).toBe(`${framing}: still mine`);
+  });
 
-    const raw = await fetch(`${gateway.base}/servers/echo/mcp`, { method: 'POST', headers: JSON_HEADERS, body: initializeBody() });
-    expect(raw.status).toBe(200);
-    expect(raw.headers.get('mcp-session-id')).toBeTruthy();
-    expect(raw.headers.get('set-cookie')).toBeNull();
-    expect(raw.headers.get('x-backend-url')).toBeNull();
-    expect(await raw.text()).not.toContain(new URL(echo.url).port);
+  it('refuses a session id the gateway never saw opened', async () => {
+    const res = await gw.request('/servers/loose/mcp', { method: 'POST', headers: { ...MCP_HEADERS, 'mcp-session-id': 'made-up' }, body: call(1, 'echo') });
+    expect(res.status).toBe(404);
+    expect(backend.requests.some((r) => r.sessionId === 'made-up')).toBe(false);
+  });
+
+  it('ends the backend session (DELETE upstream) when the token that opened it is revoked', async () => {
+    const token = await gw.createToken(`revoked-${framing}`, { servers: ['loose'] });
+    const client = await pool.connect(url, { token: token.secret });
+    const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId!;
+    expect(text(await client.callTool({ name: 'echo', arguments: { message: 'before' } }))).toBe(`${framing}: before`);
+    expect((await gw.admin(`/admin/tokens/${token.id}`, { method: 'DELETE' })).status).toBe(200);
+    await expect.poll(() => backend.closed).toContain(sessionId);
+    expect(backend.requests.some((r) => r.method === 'DELETE' && r.sessionId === sessionId)).toBe(true);
+  });
+
+  it('answers a call the backend never answers with the timeout error, cancels it upstream and audits a timeout', async () => {
+    const client = await pool.connect(url);
+    const calls = backend.calls.length;
+    await expect(client.callTool({ name: 'never_returns', arguments: {} }, { timeout: 10_000 })).rejects.toThrow(TIMEOUT_MESSAGE);
+    await expect.poll(() => backend.calls.slice(calls)).toEqual(['never_returns', 'cancelled']);
+    expect(await requestEvent(gw.audit, 'loose', 'tools/call', 'never_returns')).toMatchObject({ outcome: 'timeout', error: { message: TIMEOUT_MESSAGE } });
+    // The session goes on.
+    expect(text(await client.callTool({ name: 'echo', arguments: { message: 'after' } }))).toBe(`${framing}: after`);
   });
 });
 
-describe('HttpPassthrough with an sse backend', () => {
-  it('relays the stream, rewrites the endpoint and applies the filter', async () => {
-    const everything = await startEverythingHttp('sse');
-    cleanups.push(() => everything.stop());
-    const gateway = await startGateway(backendFor('x', everything.url));
+describe('pass-through to a legacy SSE backend', () => {
+  let backend: LooseHttpBackend;
+  let gw: RunningGateway;
+  let url: string;
 
-    // Tee the stream the client reads, to see exactly the endpoint event it was given.
-    let streamText = '';
-    const transport = new SSEClientTransport(new URL(`${gateway.base}/servers/x/sse`), {
-      eventSourceInit: {
-        fetch: async (url, init) => {
-          const response = await fetch(url, init);
-          if (!response.body) return response;
-          const [forClient, forTest] = response.body.tee();
-          void (async () => {
-            const reader = forTest.getReader();
-            const decoder = new TextDecoder();
-            while (!/event: endpoint\r?\ndata: [^\r\n]*\r?\n\r?\n/.test(streamText)) {
-              const { done, value } = await reader.read();
-              if (done) return;
-              streamText += decoder.decode(value, { stream: true });
-            }
-            await reader.cancel();
-          })();
-          return new Response(forClient, { status: response.status, headers: response.headers });
-        },
-      },
-    });
-    const client = await connect(transport);
-    const streamErrors: Error[] = [];
-    client.onerror = (error) => streamErrors.push(error);
+  beforeAll(async () => {
+    backend = await startLooseHttp({ framing: 'legacy-sse' });
+    gw = await gatewayFor(backend, 'sse');
+    url = `${gw.url}/servers/loose/sse`;
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await backend?.stop();
+  });
 
-    await expect.poll(() => streamText).toMatch(/event: endpoint\r?\ndata: /);
-    const endpoint = /data: ([^\r\n]*)/.exec(streamText.slice(streamText.indexOf('event: endpoint')))?.[1] ?? '';
-    expect(endpoint).toMatch(/^\/servers\/x\/messages\?session=[A-Za-z0-9_-]+$/);
-    expect(streamText).not.toContain(new URL(everything.url).port);
-    expect(streamText).not.toContain('sessionId');
+  it('gives the client its own message endpoint, never the backend address', async () => {
+    const stream = await openRawSse(url, bearer(gw.clientToken!));
+    expect(stream.status).toBe(200);
+    const endpoint = await stream.endpoint();
+    expect(endpoint).toMatch(/^\/servers\/loose\/messages\?session=[A-Za-z0-9_-]+$/);
+    expect(JSON.stringify(stream.events)).not.toContain(new URL(backend.url).port);
+    stream.close();
+  });
 
-    const names = (await client.listTools()).tools.map((tool) => tool.name);
-    expect(names).toContain('echo');
-    expect(names).not.toContain('get-env');
-    expect(textOf(await client.callTool({ name: 'echo', arguments: { message: 'over sse' } }))).toBe('Echo: over sse');
+  it('relays calls, refuses the filtered tool, and audits each posted message with its answer from the stream', async () => {
+    const calls = backend.calls.length;
+    const client = await pool.connect(url, { sse: true });
+    expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('Secret_Tool');
+    expect(text(await client.callTool({ name: 'echo', arguments: { message: 'over sse' } }))).toBe('legacy-sse: over sse');
     // The refusal arrives on the stream, as legacy SSE answers do.
-    expect(await client.callTool({ name: 'get-env', arguments: {} })).toEqual({
-      content: [{ type: 'text', text: 'Tool "get-env" is disabled by the gateway\'s tool filter for server "x"' }],
-      isError: true,
-      _meta: { 'io.gatehouse/outcome': 'filtered' },
-    });
+    expect(await client.callTool({ name: 'Secret_Tool', arguments: {} })).toMatchObject({ isError: true, _meta: { 'io.gatehouse/outcome': 'filtered' } });
+    expect(backend.calls.slice(calls)).toEqual(['echo']);
 
-    const unknown = await fetch(`${gateway.base}/servers/x/messages?session=nope`, {
-      method: 'POST',
-      headers: JSON_HEADERS,
-      body: initializeBody(),
-    });
-    expect(unknown.status).toBe(404);
+    const audit = gw.audit;
+    expect(await requestEvent(audit, 'loose', 'initialize')).toMatchObject({ outcome: 'ok', httpStatus: 202, way: 'per-server' });
+    expect(await requestEvent(audit, 'loose', 'tools/list')).toMatchObject({ outcome: 'ok', httpStatus: 202 });
+    const echo = await requestEvent(audit, 'loose', 'tools/call', 'echo');
+    expect(echo).toMatchObject({ outcome: 'ok', httpStatus: 202, args: { message: 'over sse' } });
+    expect(echo.preview).toContain('legacy-sse: over sse');
+    expect(echo.durationMs).toBeGreaterThanOrEqual(0);
+    expect(await requestEvent(audit, 'loose', 'tools/call', 'Secret_Tool')).toMatchObject({ outcome: 'filtered' });
+  });
 
-    // Closing the backend ends the open stream (the client sees it drop) and forgets the session.
-    gateway.passthrough.closeBackend('x');
-    await expect.poll(() => streamErrors.length).toBeGreaterThan(0);
-    const stale = await fetch(new URL(endpoint, gateway.base), { method: 'POST', headers: JSON_HEADERS, body: initializeBody() });
+  it("answers another token 404 on the owner's message endpoint, and nothing reaches the owner's stream", async () => {
+    const owner = await openRawSse(url, bearer(gw.clientToken!));
+    const endpoint = `${gw.url}${await owner.endpoint()}`;
+    const other = await gw.createToken('other-legacy', { servers: ['loose'] });
+    const posts = backend.requests.filter((r) => r.method === 'POST').length;
+
+    const stolen = await fetch(endpoint, { method: 'POST', headers: { ...MCP_HEADERS, ...bearer(other.secret) }, body: initialize(66) });
+    expect(stolen.status).toBe(404);
+    expect(backend.requests.filter((r) => r.method === 'POST')).toHaveLength(posts);
+
+    const mine = await fetch(endpoint, { method: 'POST', headers: { ...MCP_HEADERS, ...bearer(gw.clientToken!) }, body: initialize(7) });
+    expect(mine.status).toBe(202);
+    await expect.poll(() => owner.messages().map((m) => m.id)).toEqual([7]);
+    owner.close();
+  });
+
+  it('ends the stream and the backend session when the token that opened it is revoked', async () => {
+    const token = await gw.createToken('revoked-legacy', { servers: ['loose'] });
+    const stream = await openRawSse(url, bearer(token.secret));
+    const endpoint = `${gw.url}${await stream.endpoint()}`;
+    const posted = await fetch(endpoint, { method: 'POST', headers: { ...MCP_HEADERS, ...bearer(token.secret) }, body: initialize(1) });
+    expect(posted.status).toBe(202);
+    // The backend's own session id, from the message the gateway relayed.
+    const sessionId = backend.requests.filter((r) => r.method === 'POST').at(-1)!.sessionId;
+    expect(sessionId).toBeTruthy();
+    expect((await gw.admin(`/admin/tokens/${token.id}`, { method: 'DELETE' })).status).toBe(200);
+    await expect.poll(() => stream.ended()).toBe(true);
+    await expect.poll(() => backend.closed).toContain(sessionId);
+  });
+
+  it('answers a call the backend never answers with the timeout error on the stream, cancels it upstream and audits a timeout', async () => {
+    const client = await pool.connect(url, { sse: true });
+    const calls = backend.calls.length;
+    await expect(client.callTool({ name: 'never_returns', arguments: {} }, { timeout: 10_000 })).rejects.toThrow(TIMEOUT_MESSAGE);
+    await expect.poll(() => backend.calls.slice(calls)).toEqual(['never_returns', 'cancelled']);
+    expect(await requestEvent(gw.audit, 'loose', 'tools/call', 'never_returns')).toMatchObject({ outcome: 'timeout', error: { message: TIMEOUT_MESSAGE } });
+    expect(text(await client.callTool({ name: 'echo', arguments: { message: 'after' } }))).toBe('legacy-sse: after');
+  });
+
+  it('ends open streams and forgets their sessions when the server is stopped', async () => {
+    const stream = await openRawSse(url, bearer(gw.clientToken!));
+    const endpoint = `${gw.url}${await stream.endpoint()}`;
+    expect((await gw.admin('/admin/servers/loose/stop', { method: 'POST' })).status).toBe(200);
+    await expect.poll(() => stream.ended()).toBe(true);
+    const stopped = await fetch(endpoint, { method: 'POST', headers: { ...MCP_HEADERS, ...bearer(gw.clientToken!) }, body: initialize(1) });
+    expect(stopped.status).toBe(503);
+    expect((await gw.admin('/admin/servers/loose/start', { method: 'POST' })).status).toBe(200);
+    const stale = await fetch(endpoint, { method: 'POST', headers: { ...MCP_HEADERS, ...bearer(gw.clientToken!) }, body: initialize(1) });
     expect(stale.status).toBe(404);
   });
 });
 
-describe('HttpPassthrough failures', () => {
-  it('answers 502 naming the server, not the URL, when the backend is down', async () => {
-    const port = await getFreePort();
-    const gateway = await startGateway(backendFor('down', `http://127.0.0.1:${port}/mcp`));
-    const response = await fetch(`${gateway.base}/servers/down/mcp`, { method: 'POST', headers: JSON_HEADERS, body: initializeBody(3) });
-    expect(response.status).toBe(502);
-    const text = await response.text();
-    expect(JSON.parse(text)).toEqual({
-      jsonrpc: '2.0',
-      id: 3,
-      error: { code: -32603, message: 'backend "down" is unreachable: ECONNREFUSED' },
-    });
-    expect(text).not.toContain(String(port));
-    expect(text).not.toContain('127.0.0.1');
-
-    const client = new Client({ name: 'passthrough-test', version: '1.0.0' });
-    // The SDK client puts the answer's body in its error.
-    const failure = client.connect(new StreamableHTTPClientTransport(new URL(`${gateway.base}/servers/down/mcp`)));
-    await expect(failure).rejects.toThrow(/down.{0,4} is unreachable: ECONNREFUSED/);
-    await expect(failure).rejects.not.toThrow(String(port));
+describe('pass-through to the reference server (server-everything)', () => {
+  const started: Array<{ gw: RunningGateway; backend: RunningBackend }> = [];
+  afterAll(async () => {
+    for (const { gw, backend } of started.splice(0)) {
+      await gw.stop();
+      await backend.stop();
+    }
   });
 
-  it('turns a backend 401 into a 502 without relaying the challenge', async () => {
-    const echo = await startHeaderEcho({ requireHeader: { name: 'x-backend-key', value: 'right' } });
-    cleanups.push(() => echo.stop());
-    const gateway = await startGateway(backendFor('locked', echo.url, { headers: { 'x-backend-key': 'wrong' } }));
-    const response = await fetch(`${gateway.base}/servers/locked/mcp`, { method: 'POST', headers: JSON_HEADERS, body: initializeBody() });
-    expect(response.status).toBe(502);
-    expect(response.headers.get('www-authenticate')).toBeNull();
-    expect(response.headers.get('set-cookie')).toBeNull();
-    expect(((await response.json()) as { error: { message: string } }).error.message).toBe(
-      'backend "locked" rejected the gateway\'s credentials (HTTP 401)',
-    );
-  });
+  it.each([
+    { mode: 'streamableHttp' as const, type: 'http', path: 'mcp', status: 200 },
+    { mode: 'sse' as const, type: 'sse', path: 'sse', status: 202 },
+  ])('audits calls over $mode as ok, with a preview and the backend status', async ({ mode, type, path, status }) => {
+    const backend = await startEverythingHttp(mode);
+    const gw = await startGateway({ everything: { type, url: backend.url, toolFilter: { block: ['get-env'] } } });
+    started.push({ gw, backend });
+    const client = await pool.connect(`${gw.url}/servers/everything/${path}`, { sse: mode === 'sse' });
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('echo');
+    expect(names).not.toContain('get-env');
+    expect(text(await client.callTool({ name: 'echo', arguments: { message: 'reference' } }))).toBe('Echo: reference');
 
-  it('answers 504 when the backend does not answer in time, and aborts upstream when the client leaves', async () => {
-    const pending: IncomingMessage[] = [];
-    const closedUpstream: IncomingMessage[] = [];
-    const silent = createServer((req) => {
-      pending.push(req);
-      req.resume();
-      req.socket.once('close', () => closedUpstream.push(req));
-    });
-    silent.listen(0, '127.0.0.1');
-    await once(silent, 'listening');
-    cleanups.push(async () => {
-      silent.closeAllConnections();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
-    });
-    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/mcp`;
-    const gateway = await startGateway(backendFor('slow', url, { timeout: 300 }), backendFor('hang', url.replace('/mcp', '/hang')));
-
-    const slow = await fetch(`${gateway.base}/servers/slow/mcp`, { method: 'POST', headers: JSON_HEADERS, body: initializeBody() });
-    expect(slow.status).toBe(504);
-    expect(((await slow.json()) as { error: { message: string } }).error.message).toBe('backend "slow" did not answer within 300 ms');
-
-    const before = pending.length;
-    const abort = new AbortController();
-    const hanging = fetch(`${gateway.base}/servers/hang/mcp`, {
-      method: 'POST',
-      headers: JSON_HEADERS,
-      body: initializeBody(),
-      signal: abort.signal,
-    });
-    await expect.poll(() => pending.length).toBe(before + 1);
-    const upstream = pending[before];
-    abort.abort();
-    await expect(hanging).rejects.toThrow();
-    await expect.poll(() => upstream !== undefined && closedUpstream.includes(upstream)).toBe(true);
-  });
-});
-
-describe('HttpPassthrough body limits', () => {
-  it('answers 413 for a body over the limit, declared or chunked, and forwards nothing', async () => {
-    const echo = await startHeaderEcho();
-    cleanups.push(() => echo.stop());
-    const gateway = await startGateway(backendFor('echo', echo.url));
-    const big = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(MAX_BODY_BYTES) } });
-
-    const declared = await fetch(`${gateway.base}/servers/echo/mcp`, { method: 'POST', headers: JSON_HEADERS, body: big });
-    expect(declared.status).toBe(413);
-    expect(((await declared.json()) as { error: { message: string } }).error.message).toContain(`${MAX_BODY_BYTES} bytes`);
-
-    const chunked = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(`${gateway.base}/servers/echo/mcp`, { method: 'POST', headers: JSON_HEADERS }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on('error', reject);
-      for (let offset = 0; offset < big.length; offset += 8192) req.write(big.slice(offset, offset + 8192));
-      req.end();
-    });
-    expect(chunked).toBe(413);
-    expect(echo.received).toEqual([]);
+    expect(await requestEvent(gw.audit, 'everything', 'initialize')).toMatchObject({ outcome: 'ok', httpStatus: status });
+    expect(await requestEvent(gw.audit, 'everything', 'tools/list')).toMatchObject({ outcome: 'ok', httpStatus: status });
+    const echo = await requestEvent(gw.audit, 'everything', 'tools/call', 'echo');
+    expect(echo).toMatchObject({ outcome: 'ok', httpStatus: status });
+    expect(echo.preview).toContain('Echo: reference');
   });
 });

@@ -223,7 +223,7 @@ describe('who may talk to the gateway', () => {
     await pool.connect(`${gw.url}/servers/one/mcp`, { headers: bearer(token.secret) });
     const third = await postMcp(gw.url, bearer(token.secret));
     expect(third.status).toBe(503);
-    expect(JSON.stringify(await third.json())).toMatch(/too many open sessions \(the limit is 2\)/);
+    expect(JSON.stringify(await third.json())).toMatch(/too many open sessions \(the limit is 2, maxSessions\)/);
   });
 });
 

@@ -29,6 +29,11 @@ export interface BackendDeps {
   clientInfo: Implementation;
   /** How long a start (spawn/connect + first listings) may take. */
   startTimeoutMs?: number;
+  /**
+   * How long one request may wait for the backend's answer when the server sets no `timeout`
+   * of its own (the gateway's `toolCallTimeoutMs`; default 60 s).
+   */
+  requestTimeoutMs?: number;
   /** Time and timers for restarts, pings and idle stops (tests pass a fake). */
   clock?: SupervisionClock;
   /** Backoff overrides (tests shorten them); the defaults are 1 s doubling to 60 s. */
@@ -62,6 +67,7 @@ export interface BackendDeps {
 }
 
 const DEFAULT_PING_TIMEOUT_MS = 10_000;
+const DEFAULT_START_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_PING_MISSES = 2;
 
 
@@ -247,7 +253,7 @@ export class Backend {
     if (generation !== this.#generation) return;
     this.#setState('starting', this.#restarts > 0 ? `restart ${this.#restarts}` : undefined);
     try {
-      await withTimeout(this.#startInner(generation), this.deps.startTimeoutMs ?? 60_000, 'start');
+      await withTimeout(this.#startInner(generation), this.deps.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, 'start');
       if (generation !== this.#generation) return;
       this.#lastFailure = undefined;
       this.#policy.onRunning(this.#clock.now());
@@ -501,11 +507,12 @@ export class Backend {
         transport = proc; // a probe run (started by connect), closed again once the catalog is read
       }
     } else {
-      this.#remote = new RemoteConnector(config, this.deps.remoteAuth?.(this.name, config));
+      this.#remote = new RemoteConnector(config, this.deps.remoteAuth?.(this.name, config), this.requestTimeoutMs);
       transport = this.#remote.createTransport();
       transport.onclose = undefined;
     }
-    await client.connect(transport, { timeout: this.requestTimeoutMs });
+    // A process that is slow to come up is bounded by the start timeout, not the per-request one.
+    await client.connect(transport, { timeout: this.deps.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS });
     const catalog = await readCatalog(client);
     if (generation !== this.#generation) {
       await client.close().catch(() => {});
@@ -575,9 +582,10 @@ export class Backend {
     });
   }
 
-  /** How long one request to this backend may take (the server's `timeout`, default 60 s). */
+  /** How long one request to this backend may take: the server's `timeout`, else the gateway's. */
   get requestTimeoutMs(): number {
-    return this.config.transport === 'stdio' ? DEFAULT_REQUEST_TIMEOUT_MS : (this.config.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    const fallback = this.deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    return this.config.transport === 'stdio' ? fallback : (this.config.timeout ?? fallback);
   }
 
   #onProcessExit(proc: ProcessTransport, generation: number, code: number | null, signal: string | null): void {

@@ -47,15 +47,17 @@ export class RemoteConnector {
   readonly #agent: Agent;
   readonly fetch: FetchLike;
 
+  /** `timeoutMs`: how long a response may take to start (the server's `timeout`, else the gateway's). */
   constructor(
     private readonly config: RemoteServerConfig,
     private readonly auth?: RemoteAuth,
+    timeoutMs = config.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
   ) {
     this.#agent = new Agent({
-      headersTimeout: config.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      headersTimeout: timeoutMs,
       // SSE streams may legitimately idle; sseReadTimeout bounds the silence.
       bodyTimeout: config.sseReadTimeout ?? DEFAULT_SSE_READ_TIMEOUT_MS,
-      connectTimeout: Math.min(config.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS, 30_000),
+      connectTimeout: Math.min(timeoutMs, 30_000),
     });
     const agent = this.#agent;
     const base = ((url: string | URL, init?: RequestInit) =>

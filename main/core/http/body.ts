@@ -147,3 +147,9 @@ export async function readJsonBody(req: IncomingMessage, res: ServerResponse, ma
   }
   return { raw: body.raw, value: parsed.value };
 }
+
+/** Whether a JSON-RPC body (one message or a batch) holds an `initialize` request: it opens a session. */
+export function containsInitialize(body: unknown): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some((m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'initialize');
+}

@@ -1,10 +1,10 @@
 /**
  * The tool filter as a pass-through applies it: the only payload rewrites the per-server
- * endpoints make. Requests are inspected (never changed); a `tools/call` of a filtered tool is
- * answered here, and a response to a tracked `tools/list` request has its `result.tools`
- * trimmed. Everything else is left alone.
+ * endpoints make. Requests are inspected (never changed); a `tools/call` of a filtered tool, or
+ * of a name the backend's catalog does not have, is answered here, and a response to a tracked
+ * `tools/list` request has its `result.tools` trimmed. Everything else is left alone.
  */
-import { filteredToolResult } from '../routing/tool-filter.js';
+import { filteredToolResult, unknownToolError } from '../routing/tool-filter.js';
 
 /** A JSON-RPC request id. */
 export type JsonRpcId = string | number;
@@ -50,18 +50,25 @@ export class RequestIdSet {
 export interface ClientPayloadInspection {
   /** Names of `tools/call` requests the filter refuses, in order of appearance. */
   blockedTools: string[];
+  /** Names of `tools/call` requests that are not exactly a tool of the backend's catalog. */
+  unknownTools: string[];
   /** Ids of the `tools/list` requests, whose responses must be trimmed. */
   toolsListIds: JsonRpcId[];
 }
 
-/** Inspects a parsed POST body (one message or a batch) without changing it. */
-export function inspectClientPayload(payload: unknown, isToolAllowed: ToolPredicate): ClientPayloadInspection {
-  const result: ClientPayloadInspection = { blockedTools: [], toolsListIds: [] };
+/**
+ * Inspects a parsed POST body (one message or a batch) without changing it. `hasTool` says
+ * whether a name is exactly a tool of the backend's catalog (a call to any other name is
+ * refused, never forwarded); `isToolAllowed` applies the filter to the names that are.
+ */
+export function inspectClientPayload(payload: unknown, isToolAllowed: ToolPredicate, hasTool: ToolPredicate = () => true): ClientPayloadInspection {
+  const result: ClientPayloadInspection = { blockedTools: [], unknownTools: [], toolsListIds: [] };
   for (const message of asMessages(payload)) {
     if (!isRecord(message)) continue;
     if (message.method === 'tools/call') {
       const name = isRecord(message.params) ? message.params.name : undefined;
-      if (typeof name === 'string' && !isToolAllowed(name)) result.blockedTools.push(name);
+      if (typeof name === 'string' && !hasTool(name)) result.unknownTools.push(name);
+      else if (typeof name === 'string' && !isToolAllowed(name)) result.blockedTools.push(name);
     } else if (message.method === 'tools/list' && isJsonRpcId(message.id)) {
       result.toolsListIds.push(message.id);
     }
@@ -70,28 +77,47 @@ export function inspectClientPayload(payload: unknown, isToolAllowed: ToolPredic
 }
 
 /**
- * The responses for a payload that calls filtered tools: each such call gets an MCP tool error
- * result, and every other request in a batch (refused whole) a JSON-RPC error, each with its own
- * id; notifications get nothing.
+ * The responses for a payload that calls filtered tools (`blockedTools`) or names the backend's
+ * catalog does not have (`unknownTools`): each filtered call gets an MCP tool error result, each
+ * unknown one an "Invalid params" error, and every other request in a batch (refused whole) an
+ * "Invalid Request" error, each with its own id; notifications get nothing.
  * Returns one response for a single message, an array for a batch, or `undefined` when the
  * payload holds no request that expects an answer.
  */
-export function buildFilterRefusal(payload: unknown, blockedTools: readonly string[], serverName: string): unknown {
+export function buildFilterRefusal(
+  payload: unknown,
+  blockedTools: readonly string[],
+  serverName: string,
+  unknownTools: readonly string[] = [],
+  /** Why names are unknown when the backend's catalog itself is (it has not listed its tools). */
+  unknownBecause?: string,
+): unknown {
   const isBatch = Array.isArray(payload);
   const responses: unknown[] = [];
   for (const message of asMessages(payload)) {
     if (!isRecord(message) || typeof message.method !== 'string' || !isJsonRpcId(message.id)) continue;
     const name = message.method === 'tools/call' && isRecord(message.params) ? message.params.name : undefined;
+    if (typeof name === 'string' && unknownTools.includes(name)) {
+      responses.push({ jsonrpc: '2.0', id: message.id, error: unknownToolError(name, unknownBecause) });
+      continue;
+    }
     if (typeof name === 'string' && blockedTools.includes(name)) {
       responses.push({ jsonrpc: '2.0', id: message.id, result: filteredToolResult(name, serverName) });
       continue;
     }
-    const blocked = blockedTools.map((tool) => `"${tool}"`).join(', ');
-    const text = `Batch refused: it calls ${blocked}, disabled by the gateway's tool filter for server "${serverName}"`;
-    responses.push({ jsonrpc: '2.0', id: message.id, error: { code: INVALID_REQUEST, message: text } });
+    responses.push({ jsonrpc: '2.0', id: message.id, error: { code: INVALID_REQUEST, message: batchRefusal(blockedTools, unknownTools, serverName) } });
   }
   if (responses.length === 0) return undefined;
   return isBatch ? responses : responses[0];
+}
+
+function batchRefusal(blockedTools: readonly string[], unknownTools: readonly string[], serverName: string): string {
+  const names = (tools: readonly string[]): string => tools.map((tool) => JSON.stringify(tool)).join(', ');
+  const why = [
+    ...(blockedTools.length > 0 ? [`${names(blockedTools)}, disabled by the gateway's tool filter`] : []),
+    ...(unknownTools.length > 0 ? [`${names(unknownTools)}, not a tool`] : []),
+  ];
+  return `Batch refused: it calls ${why.join(', and ')} of server "${serverName}"`;
 }
 
 /**
@@ -139,6 +165,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function idKey(id: JsonRpcId): string {
+/** A map key for a JSON-RPC id that keeps `1` and `"1"` apart (they are different ids on the wire). */
+export function idKey(id: JsonRpcId): string {
   return typeof id === 'number' ? `n:${id}` : `s:${id}`;
 }

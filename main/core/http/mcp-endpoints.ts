@@ -1,32 +1,23 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { NodeStreamableHTTPServerTransport, toWebRequest } from '@modelcontextprotocol/node';
+import { toWebRequest } from '@modelcontextprotocol/node';
 import { isLegacyRequest, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import type { Implementation, Transport } from '@modelcontextprotocol/server';
 import type { Backend } from '../backends/backend.js';
 import type { BackendManager } from '../backends/backend-manager.js';
-import { errorMessage, type Logger } from '../base/logger.js';
+import type { Logger } from '../base/logger.js';
 import { AggregateSession } from '../routing/aggregate-session.js';
 import { bridgeTransports } from '../routing/message-bridge.js';
 import type { AuditClient, AuditRecordInput, AuditWay } from '../audit/audit-event.js';
 import { singleServerRoute, tapTransport, viewRoute, type AuditSink } from '../routing/audit-tap.js';
 import { ModernFront } from '../routing/modern-front.js';
-import { restrictView, singleServerView, type Principal, type RouteView } from '../routing/route-view.js';
+import { catalogHasTool, restrictView, singleServerView, type Principal, type RouteView } from '../routing/route-view.js';
 import { readJsonBody, sendJsonRpcError, type JsonBody } from './body.js';
-import { auditExchange } from './passthrough-audit.js';
-import type { HttpPassthrough, PassthroughBackend } from './passthrough.js';
+import { FrontSessions, type OpenedSession, type SessionScope } from './front-sessions.js';
+import type { HttpPassthrough, PassthroughBackend, PassthroughCaller } from './passthrough.js';
+import type { SessionQuota } from './session-quota.js';
 import { SseServerTransport } from './sse-server-transport.js';
 
-/** Which way a client session goes through the gateway, and whose it is. */
-export type SessionScope = ({ way: 'aggregate' } | { way: 'server'; server: string }) & { principal: Principal };
-
-interface FrontSession {
-  scope: SessionScope;
-  transport: NodeStreamableHTTPServerTransport | SseServerTransport;
-  aggregate?: AggregateSession;
-  lastSeen: number;
-  close(): Promise<void>;
-}
+export type { SessionScope } from './front-sessions.js';
 
 export interface McpEndpointsDeps {
   /** Where every message's audit event goes. */
@@ -39,10 +30,13 @@ export interface McpEndpointsDeps {
   passthroughTarget(backend: Backend): PassthroughBackend;
   isToolAllowed(server: string, tool: string): boolean;
   maxBodyBytes: number;
-  /** Sessions silent for this long are closed (their per-client processes with them). */
+  /**
+   * Sessions that carried no request for this long are closed (their per-client processes with
+   * them), held-open legacy SSE streams and pass-through sessions too.
+   */
   sessionIdleMs: number;
-  /** Open sessions (aggregate and per-server, both transports) before new ones get 503. Default: no limit. */
-  maxSessions?: number;
+  /** Where every kind of session is counted, in total and per token (the pass-through shares it). */
+  quota: SessionQuota;
   logger: Logger;
 }
 
@@ -53,7 +47,7 @@ export interface McpEndpointsDeps {
  * `sessionId` query (legacy SSE), and only within the endpoint that created them.
  */
 export class McpEndpoints {
-  readonly #sessions = new Map<string, FrontSession>();
+  readonly #sessions: FrontSessions;
   readonly #sweep: NodeJS.Timeout;
   /** The 2026-07-28 face of `/mcp`, and of each per-server endpoint that bridges. */
   readonly #modern: ModernFront;
@@ -62,13 +56,10 @@ export class McpEndpoints {
   readonly #passthroughResponses = new Map<string, Set<ServerResponse>>();
 
   constructor(private readonly deps: McpEndpointsDeps) {
+    this.#sessions = new FrontSessions({ quota: deps.quota, audit: deps.audit, maxBodyBytes: deps.maxBodyBytes });
     this.#sweep = setInterval(() => this.#closeIdle(), Math.min(deps.sessionIdleMs, 60_000));
     this.#sweep.unref();
     this.#modern = this.#newModernFront(deps.aggregateView, 'aggregate');
-  }
-
-  get sessionCount(): number {
-    return this.#sessions.size;
   }
 
   /** `/mcp`: POST, GET and DELETE of the streamable HTTP transport. */
@@ -78,7 +69,9 @@ export class McpEndpoints {
     if (await this.#isModern(req, body)) return this.#modern.handle(req, res, body!.value, principal, auditClient(req, principal));
     const view = restrictView(this.deps.aggregateView, principal);
     const client = auditClient(req, principal);
-    await this.#streamable(req, res, body?.value, { way: 'aggregate', principal }, (transport) => this.#openAggregate(transport, view, 'aggregate', client));
+    await this.#sessions.streamable(req, res, body?.value, { way: 'aggregate', principal }, client, (transport) =>
+      this.#openAggregate(transport, view, 'aggregate', client),
+    );
   }
 
   /** `GET /sse`: a legacy SSE session of the aggregate. */
@@ -86,22 +79,12 @@ export class McpEndpoints {
     const transport = new SseServerTransport('/messages', res);
     const view = restrictView(this.deps.aggregateView, principal);
     const client = auditClient(req, principal);
-    await this.#openSse(res, transport, { way: 'aggregate', principal }, () => this.#openAggregate(transport, view, 'aggregate', client));
+    await this.#sessions.sse(req, res, transport, { way: 'aggregate', principal }, client, () => this.#openAggregate(transport, view, 'aggregate', client));
   }
 
   /** `POST /messages?sessionId=` and `POST /servers/<name>/messages?sessionId=`. */
-  async sseMessage(req: IncomingMessage, res: ServerResponse, scope: SessionScope): Promise<void> {
-    const sessionId = new URL(req.url ?? '/', 'http://localhost').searchParams.get('sessionId') ?? '';
-    const session = this.#sessions.get(sessionId);
-    if (!session || !(session.transport instanceof SseServerTransport) || !sameScope(session.scope, scope)) {
-      sendJsonRpcError(res, 404, -32001, 'Session not found');
-      return;
-    }
-    const body = await readJsonBody(req, res, this.deps.maxBodyBytes);
-    if (body === undefined) return;
-    session.lastSeen = Date.now();
-    res.writeHead(202).end('Accepted');
-    session.transport.receive(body.value);
+  sseMessage(req: IncomingMessage, res: ServerResponse, scope: SessionScope): Promise<void> {
+    return this.#sessions.message(req, res, scope);
   }
 
   /** `/servers/<name>/mcp` and `/servers/<name>/sse`. */
@@ -139,8 +122,8 @@ export class McpEndpoints {
       const ours = typeof req.headers['mcp-session-id'] === 'string' && this.#sessions.has(req.headers['mcp-session-id']);
       const modern = !ours && (await this.#isModern(req, body));
       if (!ours && this.wayFor(backend, modern ? 'modern' : 'legacy') === 'passthrough') {
-        auditExchange(res, body?.value, this.#serverAudit(backend.name, client));
-        return this.deps.passthrough.handleStreamable(req, res, this.#passthroughTarget(backend, principal, res), body);
+        const target = this.#passthroughTarget(backend, principal, res);
+        return this.deps.passthrough.handleStreamable(req, res, target, this.#caller(backend.name, principal, client), body);
       }
       if (!this.#isRunning(backend, res)) return;
       if (modern) return this.#modernFor(backend).handle(req, res, body!.value, principal, client);
@@ -149,14 +132,14 @@ export class McpEndpoints {
       const open = backend.config.transport === 'streamable-http'
         ? (front: Transport) => this.#openAggregate(front, restrictView(this.#singleView(backend), principal), 'per-server', client)
         : (front: Transport) => this.#openBridge(front, backend, principal, client);
-      return this.#streamable(req, res, body?.value, scope, open);
+      return this.#sessions.streamable(req, res, body?.value, scope, client, open);
     }
     // Legacy SSE: a pass-through to an SSE backend, bridged to anything else.
     if (config.transport === 'sse') {
       const target = this.#passthroughTarget(backend, principal, res);
-      auditExchange(res, undefined, this.#serverAudit(backend.name, client));
-      if (endpoint === 'sse') return this.deps.passthrough.handleSseStream(req, res, target);
-      return this.deps.passthrough.handleSseMessage(req, res, target);
+      const caller = this.#caller(backend.name, principal, client);
+      if (endpoint === 'sse') return this.deps.passthrough.handleSseStream(req, res, target, caller);
+      return this.deps.passthrough.handleSseMessage(req, res, target, caller);
     }
     if (endpoint === 'messages') return this.sseMessage(req, res, scope);
     if (!this.#isRunning(backend, res)) return;
@@ -164,7 +147,7 @@ export class McpEndpoints {
     const open = backend.config.transport === 'streamable-http' && backend.protocolEra === 'modern'
       ? () => this.#openAggregate(transport, restrictView(this.#singleView(backend), principal), 'per-server', client)
       : () => this.#openBridge(transport, backend, principal, client);
-    return this.#openSse(res, transport, scope, open);
+    return this.#sessions.sse(req, res, transport, scope, client, open);
   }
 
   /**
@@ -181,7 +164,7 @@ export class McpEndpoints {
 
   /** Tells every aggregate session that a list changed. */
   notifyListChanged(kind: 'tools' | 'prompts' | 'resources'): void {
-    for (const session of this.#sessions.values()) session.aggregate?.notifyListChanged(kind);
+    for (const session of this.#sessions.all()) session.aggregate?.notifyListChanged(kind);
     this.#modern.notifyListChanged(kind);
     for (const modern of this.#modernPerServer.values()) modern.notifyListChanged(kind);
   }
@@ -189,7 +172,7 @@ export class McpEndpoints {
   /** One server's catalog or filter changed: only its per-server clients need to hear it. */
   notifyServerListChanged(name: string, kind: 'tools' | 'prompts' | 'resources'): void {
     const method = `notifications/${kind}/list_changed`;
-    for (const session of this.#sessions.values()) {
+    for (const session of this.#sessions.all()) {
       if (session.scope.way !== 'server' || session.scope.server !== name) continue;
       if (session.aggregate) session.aggregate.notifyListChanged(kind);
       else void session.transport.send({ jsonrpc: '2.0', method }).catch(() => {});
@@ -205,7 +188,7 @@ export class McpEndpoints {
     const perServer = this.#modernPerServer.get(name);
     this.#modernPerServer.delete(name);
     if (perServer) work.push(perServer.close());
-    for (const session of this.#sessions.values()) {
+    for (const session of this.#sessions.all()) {
       if (session.scope.way === 'server' && session.scope.server === name) work.push(session.close());
       else session.aggregate && work.push(session.aggregate.dropBackend(name));
     }
@@ -215,7 +198,8 @@ export class McpEndpoints {
   /** A token was revoked: end its open sessions at once. */
   async closeSessionsOf(principalId: string): Promise<void> {
     const work: Array<Promise<void>> = [];
-    for (const session of this.#sessions.values()) if (session.scope.principal.id === principalId) work.push(session.close());
+    for (const session of this.#sessions.all()) if (session.scope.principal.id === principalId) work.push(session.close());
+    this.deps.passthrough.closeSessionsOf(principalId);
     for (const res of this.#passthroughResponses.get(principalId) ?? []) res.destroy();
     this.#passthroughResponses.delete(principalId);
     for (const modern of [this.#modern, ...this.#modernPerServer.values()]) modern.closeRequestsOf(principalId);
@@ -226,85 +210,22 @@ export class McpEndpoints {
     clearInterval(this.#sweep);
     await Promise.allSettled([this.#modern.close(), ...[...this.#modernPerServer.values()].map((m) => m.close())]);
     this.#modernPerServer.clear();
-    await Promise.allSettled([...this.#sessions.values()].map((s) => s.close()));
-    this.#sessions.clear();
+    await this.#sessions.closeAll();
   }
 
   // ---------------------------------------------------------------------------------------------
-
-  async #streamable(
-    req: IncomingMessage,
-    res: ServerResponse,
-    body: unknown,
-    scope: SessionScope,
-    open: (transport: NodeStreamableHTTPServerTransport) => Promise<Omit<FrontSession, 'transport' | 'scope' | 'lastSeen'>>,
-  ): Promise<void> {
-    const sessionId = req.headers['mcp-session-id'];
-    if (typeof sessionId === 'string') {
-      const session = this.#sessions.get(sessionId);
-      if (!session || !(session.transport instanceof NodeStreamableHTTPServerTransport) || !sameScope(session.scope, scope)) {
-        sendJsonRpcError(res, 404, -32001, 'Session not found');
-        return;
-      }
-      session.lastSeen = Date.now();
-      await session.transport.handleRequest(req, res, body);
-      return;
-    }
-    if (req.method !== 'POST' || !isInitialize(body)) {
-      sendJsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required (start with an initialize request)');
-      return;
-    }
-    if (this.#refuseOverSessionLimit(res)) return;
-    const transport = new NodeStreamableHTTPServerTransport({
-      sessionIdGenerator: randomUUID,
-      onsessioninitialized: (id) => {
-        this.#sessions.set(id, { scope, transport, lastSeen: Date.now(), ...opened });
-      },
-      onsessionclosed: (id) => {
-        const session = this.#sessions.get(id);
-        if (session) void session.close();
-      },
-    });
-    let opened: Omit<FrontSession, 'transport' | 'scope' | 'lastSeen'>;
-    try {
-      opened = await open(transport);
-    } catch (error) {
-      sendJsonRpcError(res, 502, -32603, errorMessage(error));
-      return;
-    }
-    await transport.handleRequest(req, res, body);
-    // An initialize the transport refused leaves no session: release what was opened for it.
-    if (transport.sessionId === undefined || !this.#sessions.has(transport.sessionId)) await opened.close();
-  }
-
-  async #openSse(
-    res: ServerResponse,
-    transport: SseServerTransport,
-    scope: SessionScope,
-    open: () => Promise<Omit<FrontSession, 'transport' | 'scope' | 'lastSeen'>>,
-  ): Promise<void> {
-    if (this.#refuseOverSessionLimit(res)) return;
-    let opened: Omit<FrontSession, 'transport' | 'scope' | 'lastSeen'>;
-    try {
-      opened = await open();
-    } catch (error) {
-      // Nothing was written yet, so this can still be a plain error response.
-      return sendJsonRpcError(res, 502, -32603, errorMessage(error));
-    }
-    this.#sessions.set(transport.sessionId, { scope, transport, lastSeen: Date.now(), ...opened });
-  }
 
   async #openAggregate(
     transport: Transport,
     view: RouteView,
     way: AuditWay,
     client: AuditClient,
-  ): Promise<Omit<FrontSession, 'transport' | 'scope' | 'lastSeen'>> {
+  ): Promise<OpenedSession> {
     const aggregate = new AggregateSession({ view, serverInfo: this.deps.serverInfo, logger: this.deps.logger });
     const id = (): string | undefined => transport.sessionId;
     aggregate.onclose = () => {
       const sessionId = id();
-      if (sessionId) this.#sessions.delete(sessionId);
+      if (sessionId) this.#sessions.drop(sessionId);
     };
     await aggregate.connect(transport);
     tapTransport(transport, { way, client, sessionId: id, route: viewRoute(view) }, this.deps.audit);
@@ -316,19 +237,21 @@ export class McpEndpoints {
     backend: Backend,
     principal: Principal,
     client: AuditClient,
-  ): Promise<Omit<FrontSession, 'transport' | 'scope' | 'lastSeen'>> {
+  ): Promise<OpenedSession> {
     const upstream = await backend.openSessionTransport();
     const frontClose = front.close.bind(front);
     let closed = false;
     const close = async (): Promise<void> => {
       if (closed) return;
       closed = true;
-      if (front.sessionId) this.#sessions.delete(front.sessionId);
+      if (front.sessionId) this.#sessions.drop(front.sessionId);
       await Promise.allSettled([frontClose(), upstream.close()]);
     };
     await bridgeTransports(front, upstream, {
       server: backend.name,
+      hasTool: (tool) => catalogHasTool(backend, tool),
       isToolAllowed: (tool) => this.deps.isToolAllowed(backend.name, tool) && principal.isToolAllowed(backend.name, tool),
+      requestTimeoutMs: backend.requestTimeoutMs,
       onError: (error) => this.deps.logger.debug('bridge error', { server: backend.name, error: error.message }),
       describeLostRequest: (method) => backend.describeLostRequest(method),
     });
@@ -355,9 +278,12 @@ export class McpEndpoints {
     return front;
   }
 
-  /** An audit sink for one per-server client's exchanges with `server`. */
-  #serverAudit(server: string, client: AuditClient): (event: AuditRecordInput) => void {
-    return (event) => this.deps.audit({ ...event, way: 'per-server', server, client });
+  /** Who a pass-through request comes from: the token that owns its sessions, and its audit sink. */
+  #caller(server: string, principal: Principal, client: AuditClient): PassthroughCaller {
+    return {
+      owner: { id: principal.id, name: principal.name },
+      audit: (event: AuditRecordInput) => this.deps.audit({ ...event, way: 'per-server', server, client }),
+    };
   }
 
   /** The pass-through target as `principal` may use it; its open responses are tracked for revocation. */
@@ -406,21 +332,11 @@ export class McpEndpoints {
     return (await readJsonBody(req, res, this.deps.maxBodyBytes)) ?? NO_BODY;
   }
 
-  /** 503 when `maxSessions` sessions are open (a limit against exhausting memory and processes). */
-  #refuseOverSessionLimit(res: ServerResponse): boolean {
-    const max = this.deps.maxSessions;
-    if (max === undefined || this.#sessions.size < max) return false;
-    res.setHeader('retry-after', '30');
-    sendJsonRpcError(res, 503, -32000, `too many open sessions (the limit is ${max}); close a session or try again later`);
-    return true;
-  }
-
+  /** Closes every session that carried no request for the idle time, legacy SSE streams too. */
   #closeIdle(): void {
     const cutoff = Date.now() - this.deps.sessionIdleMs;
-    for (const session of this.#sessions.values()) {
-      // A legacy SSE stream that is still open is not idle: the client is listening.
-      if (session.lastSeen < cutoff && !(session.transport instanceof SseServerTransport)) void session.close();
-    }
+    this.#sessions.closeIdle(cutoff);
+    this.deps.passthrough.closeIdle(cutoff);
   }
 }
 
@@ -451,15 +367,4 @@ export function auditClient(req: IncomingMessage, principal: Principal): AuditCl
     ...(req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}),
     ...(userAgent ? { userAgent } : {}),
   };
-}
-
-/** A session is only found by the endpoint and the token that opened it. */
-function sameScope(a: SessionScope, b: SessionScope): boolean {
-  if (a.principal.id !== b.principal.id) return false;
-  return a.way === b.way && (a.way === 'aggregate' || a.server === (b as { server: string }).server);
-}
-
-function isInitialize(body: unknown): boolean {
-  const messages = Array.isArray(body) ? body : [body];
-  return messages.some((m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'initialize');
 }

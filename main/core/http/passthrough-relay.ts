@@ -31,7 +31,20 @@ export interface RelayOptions {
   rewriteEvent?: (event: SseEvent) => string | undefined;
   /** Called with the outgoing SSE stream before any event flows, so events can be injected. */
   onStream?: (stream: SseRewriteStream) => void;
+  /** Sees each JSON-RPC message of a `message` event first; `false` drops the event (a late answer). */
+  watch?: (message: unknown) => boolean;
+  /** Called when an SSE relay starts, with a way to end it early (after the gateway's own last events). */
+  onSseRelay?: (relay: SseRelay) => void;
   log: (level: 'warn', msg: string, fields: Record<string, unknown>) => void;
+}
+
+/** An SSE relay under way. */
+export interface SseRelay {
+  /**
+   * Stops relaying the backend's stream (it is closed), sends `blocks` (serialized events of the
+   * gateway's own) and ends the client's stream cleanly.
+   */
+  end(blocks: readonly string[]): void;
 }
 
 /** Claims over one id set. */
@@ -68,10 +81,32 @@ export async function relayResponse(res: ServerResponse, upstream: Dispatcher.Re
 
   const headers = pickResponseHeaders(upstream.headers);
   if (type === 'text/event-stream') {
-    const stream = new SseRewriteStream((event) => opts.rewriteEvent?.(event) ?? trimEvent(event, opts.claims?.(), opts.isToolAllowed));
+    const stream = new SseRewriteStream((event) => opts.rewriteEvent?.(event) ?? relayEvent(event, opts));
     opts.onStream?.(stream);
     res.writeHead(status, headers).flushHeaders();
-    return pipeline(upstream.body, stream, res);
+    const body = upstream.body;
+    let endedEarly = false;
+    // Also after an early end: destroying an undici body emits an abort error.
+    body.on('error', (error: Error) => {
+      if (!endedEarly) stream.destroy(error);
+    });
+    body.pipe(stream);
+    opts.onSseRelay?.({
+      end(blocks) {
+        endedEarly = true;
+        body.unpipe(stream);
+        body.destroy();
+        for (const block of blocks) stream.inject(block);
+        stream.end();
+      },
+    });
+    try {
+      await pipeline(stream, res);
+    } finally {
+      // The client left or the stream failed: the backend's side goes too.
+      if (!body.destroyed) body.destroy();
+    }
+    return;
   }
   const claims = opts.claims?.();
   if (type === 'application/json' && claims?.hasPending()) {
@@ -86,8 +121,28 @@ export async function relayResponse(res: ServerResponse, upstream: Dispatcher.Re
   return pipeline(upstream.body, res);
 }
 
+/** One upstream SSE event on its way out: watched, dropped when a watcher says so, else trimmed. */
+function relayEvent(event: SseEvent, opts: RelayOptions): string | undefined {
+  if (event.event !== undefined && event.event !== 'message') return undefined;
+  if (opts.watch && !watchEvent(event.data, opts.watch)) return '';
+  return trimEvent(event, opts.claims?.(), opts.isToolAllowed);
+}
+
+/** Hands each message of an event to `watch`; false when it says to drop the event. */
+function watchEvent(data: string, watch: (message: unknown) => boolean): boolean {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data) as unknown;
+  } catch {
+    return true;
+  }
+  let keep = true;
+  for (const message of Array.isArray(parsed) ? parsed : [parsed]) keep = watch(message) && keep;
+  return keep;
+}
+
 function trimEvent(event: SseEvent, claims: IdClaims | undefined, isToolAllowed: ToolPredicate): string | undefined {
-  if ((event.event !== undefined && event.event !== 'message') || !claims?.hasPending()) return undefined;
+  if (!claims?.hasPending()) return undefined;
   const data = rewriteToolsListText(event.data, (id) => claims.take(id), isToolAllowed);
   return data === undefined ? undefined : serializeSseEvent({ event: event.event, id: event.id, retry: event.retry, data });
 }

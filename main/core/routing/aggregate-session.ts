@@ -137,7 +137,7 @@ export class AggregateSession implements FrontRouter {
       await Promise.all(relayed);
       return result;
     } catch (error) {
-      throw toProtocolError(backend.name, error, () => backend.describeLostRequest(method));
+      throw toProtocolError(backend.name, error, { method, lost: () => backend.describeLostRequest(method) });
     } finally {
       stack.splice(stack.indexOf(ctx), 1);
     }

@@ -2,8 +2,9 @@ import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode } from '@model
 import type { Server, ServerContext } from '@modelcontextprotocol/server';
 import type { AuditOutcome } from '../audit/audit-event.js';
 import type { Backend } from '../backends/backend.js';
+import { timeoutError } from './request-timeout.js';
 import { filteredToolResult } from './tool-filter.js';
-import { backendForUri, findBackend, listPrompts, listTools, type RouteView } from './route-view.js';
+import { backendForUri, catalogHasTool, findBackend, listPrompts, listTools, type RouteView } from './route-view.js';
 
 /** How a front server reaches a backend: per session (2025 era) or per request (2026-07-28). */
 export interface FrontRouter {
@@ -29,7 +30,7 @@ function registerToolHandlers(server: Server, view: RouteView, router: FrontRout
     const exposed = request.params.name;
     const target = view.resolveTool(exposed);
     const backend = target && findBackend(view, target.server);
-    if (!target || !backend || !backend.catalog?.tools.some((t) => t.name === target.name)) {
+    if (!target || !backend || !catalogHasTool(backend, target.name)) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${exposed} not found`);
     }
     if (!view.isToolAllowed(target.server, target.name)) return filteredToolResult(target.name, target.server);
@@ -85,14 +86,30 @@ export function splitProgressToken(params: Record<string, unknown>): {
   return { progressToken, params: { ...rest, ...(meta && Object.keys(meta).length > 0 ? { _meta: meta } : {}) } };
 }
 
+/** What {@link toProtocolError} may say about the failed request. */
+export interface FailureContext {
+  /** The method the gateway asked the backend, for the timeout error. */
+  method?: string;
+  /** Why a request in flight was lost when the connection closed (the backend exited, ...). */
+  lost?: () => string;
+}
+
 /** Keeps a backend's JSON-RPC error as it is; anything else becomes an internal error naming the server. */
-export function toProtocolError(server: string, error: unknown, lost?: () => string): ProtocolError {
+export function toProtocolError(server: string, error: unknown, context: FailureContext = {}): ProtocolError {
   if (error instanceof ProtocolError) return error;
+  // The same timeout error on every way through the gateway (see request-timeout.ts).
+  if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
+    const ms = (error.data as { timeout?: unknown } | undefined)?.timeout;
+    if (typeof ms === 'number') {
+      const timeout = timeoutError(server, context.method, ms);
+      return new ProtocolError(timeout.code, timeout.message, timeout.data);
+    }
+  }
   // `data.outcome` tells the client (and the audit) a network problem from the backend's own error.
   const data = failureOf(error);
   // The backend went away mid-request: say which server and what happened to it.
-  if (lost && error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed) {
-    return new ProtocolError(ProtocolErrorCode.InternalError, lost(), data);
+  if (context.lost && error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed) {
+    return new ProtocolError(ProtocolErrorCode.InternalError, context.lost(), data);
   }
   const message = error instanceof Error ? error.message : String(error);
   return new ProtocolError(ProtocolErrorCode.InternalError, `server "${server}": ${message}`, data);

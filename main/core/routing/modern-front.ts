@@ -170,7 +170,7 @@ export class ModernFront {
     }
     const outcome = await call.next(ctx.mcpReq.signal);
     if (outcome.kind === 'done') return outcome.result as never;
-    if (outcome.kind === 'failed') throw toProtocolError(backend.name, outcome.error, () => backend.describeLostRequest(method));
+    if (outcome.kind === 'failed') throw toProtocolError(backend.name, outcome.error, { method, lost: () => backend.describeLostRequest(method) });
     return this.#park(call, outcome.asks) as never;
   }
 

@@ -65,6 +65,14 @@ export function listPrompts(view: RouteView): Prompt[] {
   );
 }
 
+/**
+ * Whether `name` is exactly a tool of `backend`'s current catalog. Calls to any other name are
+ * refused on every way through the gateway, never forwarded.
+ */
+export function catalogHasTool(backend: Backend, name: string): boolean {
+  return backend.catalog?.tools.some((tool) => tool.name === name) ?? false;
+}
+
 export function findBackend(view: RouteView, name: string): Backend | undefined {
   return view.backends().find((b) => b.name === name);
 }

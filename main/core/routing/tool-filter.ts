@@ -115,3 +115,14 @@ export function filteredToolResult(
   // The mark lets the audit tell a filtered call from the tool's own error.
   return { content: [{ type: 'text', text }], isError: true, _meta: { 'io.gatehouse/outcome': 'filtered' } };
 }
+
+/**
+ * What a call to a name that is not exactly a tool of the backend's catalog gets, worded as the
+ * SDK's own `McpServer` words it. Such a call is never forwarded: a backend that matches names
+ * loosely (case, spaces, control characters) would run a blocked tool under a near-miss of its
+ * name. `why` adds a reason (a backend that has not listed its tools yet).
+ */
+export function unknownToolError(toolName: string, why?: string): { code: number; message: string } {
+  // -32602 is JSON-RPC "Invalid params", as the SDK answers.
+  return { code: -32602, message: `Tool ${toolName} not found${why ? ` (${why})` : ''}` };
+}

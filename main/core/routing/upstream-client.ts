@@ -58,7 +58,7 @@ export async function openUpstreamClient(
     await client.connect(transport, { timeout: backend.requestTimeoutMs, ...(prior ? { prior } : {}) });
   } catch (error) {
     await transport.close().catch(() => {});
-    throw toProtocolError(backend.name, error);
+    throw toProtocolError(backend.name, error, { method: 'initialize' });
   }
   return client;
 }

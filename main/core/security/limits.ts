@@ -1,7 +1,8 @@
 /**
  * Resource limits of the gateway, with their defaults in one place. Each refusal has its own
  * clear answer: 413 for a body over `maxBodyBytes`, 429 with `Retry-After` over the rate, 503
- * when `maxSessions` are open, and Node closes connections that are too slow to send headers.
+ * when `maxSessions` (or a token's `maxSessionsPerToken`) are open, a timeout error after
+ * `toolCallTimeoutMs`, and Node closes connections that are too slow to send headers.
  */
 import type { Server } from 'node:http';
 import { z } from 'zod';
@@ -22,8 +23,24 @@ export interface GatewayLimits {
   keepAliveTimeoutMs: number;
   /** An MCP session with no request for this long is closed (its backend session too). 30 min. */
   sessionIdleMs: number;
-  /** Open MCP client sessions (aggregate and per-server together); the next gets 503. 256. */
+  /**
+   * Open MCP client sessions of every kind together (aggregate, bridged and pass-through, over
+   * streamable HTTP and legacy SSE); the next gets 503. 256.
+   */
   maxSessions: number;
+  /**
+   * Open sessions of one client token (every kind counts); its next gets 503, other tokens still
+   * get in. 128: half of `maxSessions`, so one runaway client cannot take every slot, while an AI
+   * client running 64 parallel agents through two ways at once still fits.
+   */
+  maxSessionsPerToken: number;
+  /**
+   * How long the gateway waits for a backend's answer to one request (a tool call, a list,
+   * `initialize`) before it answers the client with a timeout error and sends the backend
+   * `notifications/cancelled`; progress restarts the clock. The same on every way through the
+   * gateway. A remote server's own `timeout` setting takes precedence. 60 s.
+   */
+  toolCallTimeoutMs: number;
   /** Sustained requests per second per token. 50. */
   ratePerSecond: number;
   /** Requests a token may make at once. 100. */
@@ -38,6 +55,8 @@ export const DEFAULT_LIMITS: Readonly<GatewayLimits> = Object.freeze({
   keepAliveTimeoutMs: 5_000,
   sessionIdleMs: 30 * 60_000,
   maxSessions: 256,
+  maxSessionsPerToken: 128,
+  toolCallTimeoutMs: 60_000,
   ratePerSecond: DEFAULT_RATE_PER_SECOND,
   rateBurst: DEFAULT_BURST,
 });
@@ -52,6 +71,8 @@ export const limitsOverrideSchema = z.strictObject({
   keepAliveTimeoutMs: positiveInt.optional(),
   sessionIdleMs: positiveInt.optional(),
   maxSessions: positiveInt.optional(),
+  maxSessionsPerToken: positiveInt.optional(),
+  toolCallTimeoutMs: positiveInt.optional(),
   ratePerSecond: z.number().positive().optional(),
   rateBurst: positiveInt.optional(),
 });

@@ -35,8 +35,8 @@ const toolsResponse = (id: JsonRpcId, names: string[]): Record<string, unknown> 
 
 describe('inspectClientPayload', () => {
   it('reports a single call of a disabled tool and nothing for an allowed one', () => {
-    expect(inspectClientPayload(call(1, 'delete_repo'), isToolAllowed)).toEqual({ blockedTools: ['delete_repo'], toolsListIds: [] });
-    expect(inspectClientPayload(call(1, 'read_file'), isToolAllowed)).toEqual({ blockedTools: [], toolsListIds: [] });
+    expect(inspectClientPayload(call(1, 'delete_repo'), isToolAllowed)).toEqual({ unknownTools: [], blockedTools: ['delete_repo'], toolsListIds: [] });
+    expect(inspectClientPayload(call(1, 'read_file'), isToolAllowed)).toEqual({ unknownTools: [], blockedTools: [], toolsListIds: [] });
   });
 
   it('asks the predicate with the tool name as sent', () => {
@@ -57,7 +57,7 @@ describe('inspectClientPayload', () => {
       call(3, 'delete_repo'),
       { jsonrpc: '2.0', id: 4, method: 'resources/list' },
     ];
-    expect(inspectClientPayload(batch, isToolAllowed)).toEqual({ blockedTools: ['drop_table', 'delete_repo'], toolsListIds: [7, 'seven'] });
+    expect(inspectClientPayload(batch, isToolAllowed)).toEqual({ unknownTools: [], blockedTools: ['drop_table', 'delete_repo'], toolsListIds: [7, 'seven'] });
   });
 
   it('does not track a tools/list without a usable id (notification or null id)', () => {
@@ -70,12 +70,23 @@ describe('inspectClientPayload', () => {
 
   it('ignores calls without a string tool name', () => {
     const payload = [call(1, 42), { jsonrpc: '2.0', id: 2, method: 'tools/call' }, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: 'x' }];
-    expect(inspectClientPayload(payload, () => false)).toEqual({ blockedTools: [], toolsListIds: [] });
+    expect(inspectClientPayload(payload, () => false)).toEqual({ unknownTools: [], blockedTools: [], toolsListIds: [] });
+  });
+
+  it('reports names the catalog does not have apart from filtered ones, whatever the filter says', () => {
+    const catalog = new Set(['read_file', 'delete_repo']);
+    const hasTool = (name: string): boolean => catalog.has(name);
+    const batch = [call(1, 'DELETE_REPO'), call(2, 'delete_repo'), call(3, 'read_file '), call(4, 'read_file')];
+    expect(inspectClientPayload(batch, isToolAllowed, hasTool)).toEqual({
+      unknownTools: ['DELETE_REPO', 'read_file '],
+      blockedTools: ['delete_repo'],
+      toolsListIds: [],
+    });
   });
 
   it('finds nothing in non-objects, empty batches and responses', () => {
     for (const payload of [null, undefined, 42, 'tools/call', [], [null, 1, 'x', [call(1, 'delete_repo')]], { jsonrpc: '2.0', id: 1, result: {} }]) {
-      expect(inspectClientPayload(payload, () => false)).toEqual({ blockedTools: [], toolsListIds: [] });
+      expect(inspectClientPayload(payload, () => false)).toEqual({ unknownTools: [], blockedTools: [], toolsListIds: [] });
     }
   });
 });
@@ -115,6 +126,16 @@ describe('buildFilterRefusal', () => {
       expect(message).toContain('"github"');
     }
     expect(INVALID_REQUEST).toBe(-32600);
+  });
+
+  it('answers a call to a name the catalog does not have with "Invalid params", as the SDK does', () => {
+    expect(buildFilterRefusal(call(4, 'Delete_Repo'), [], 'github', ['Delete_Repo'])).toEqual({
+      jsonrpc: '2.0',
+      id: 4,
+      error: { code: -32602, message: 'Tool Delete_Repo not found' },
+    });
+    const batch = buildFilterRefusal([call(1, 'x\u0000'), call(2, 'read_file')], [], 'github', ['x\u0000']) as Array<{ error: { message: string } }>;
+    expect(batch[1]!.error.message).toBe('Batch refused: it calls "x\\u0000", not a tool of server "github"');
   });
 
   it('answers a batch with an array even when it holds one request', () => {
