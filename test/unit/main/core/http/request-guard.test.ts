@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   checkRequest,
   hashToken,
+  malformedPathSegment,
   hostnameOf,
   isHostAllowed,
   isHostAllowedOnPort,
@@ -179,6 +180,14 @@ describe('request guard', () => {
     expect(tokenMatches('wrong', hashes)).toBe(false);
     expect(tokenMatches(undefined, hashes)).toBe(false);
     expect(hashToken('right').toString('hex')).not.toContain('right');
+  });
+
+  it('finds the first path segment whose percent-encoding is malformed', () => {
+    expect(malformedPathSegment('/servers/%E0%A4%A/mcp')).toBe('%E0%A4%A');
+    expect(malformedPathSegment('/admin/servers/%ZZ')).toBe('%ZZ');
+    expect(malformedPathSegment('/admin/servers/ok%20name/%C0')).toBe('%C0');
+    expect(malformedPathSegment('/servers/caf%C3%A9/mcp')).toBeUndefined();
+    expect(malformedPathSegment('/')).toBeUndefined();
   });
 
   it('answers 401 with WWW-Authenticate: Bearer and no OAuth discovery', () => {
