@@ -1,8 +1,7 @@
 /**
  * Checks every request passes before it reaches an endpoint: the Host header (DNS rebinding),
  * the Origin header (web pages driving the gateway), and the token. Plus the answers for the
- * refusals: 401 with `WWW-Authenticate`, 403, 429 with `Retry-After`; and paths whose
- * percent-encoding is malformed.
+ * refusals: 401 with `WWW-Authenticate`, 403; and paths whose percent-encoding is malformed.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -183,13 +182,6 @@ export function sendUnauthorized(
 /** 403: Host or Origin refused, a client token on /admin, a server outside the token's ACL. */
 export function sendForbidden(res: ServerResponse, message: string): void {
   problem(res, 403, message);
-}
-
-/** 429 with `Retry-After` in whole seconds (at least 1). */
-export function sendTooManyRequests(res: ServerResponse, retryAfterSeconds: number): void {
-  const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
-  res.setHeader('retry-after', String(seconds));
-  problem(res, 429, `too many requests for this token; retry after ${seconds} s`);
 }
 
 /**

@@ -13,7 +13,6 @@ import {
   parseHost,
   presentedToken,
   selfOrigins,
-  sendTooManyRequests,
   sendUnauthorized,
   tokenMatches,
 } from '../../../../../main/core/http/request-guard.js';
@@ -197,15 +196,5 @@ describe('request guard', () => {
     expect(res.headers['www-authenticate']).toBe('Bearer realm="gatehouse"');
     expect(res.headers['www-authenticate']).not.toMatch(/resource_metadata/);
     expect(JSON.parse(res.body!)).toEqual({ error: expect.stringMatching(/missing or invalid token/) });
-  });
-
-  it('answers 429 with Retry-After in whole seconds', () => {
-    const res = fakeRes();
-    sendTooManyRequests(res, 0.02);
-    expect(res.status).toBe(429);
-    expect(res.headers['retry-after']).toBe('1');
-    const later = fakeRes();
-    sendTooManyRequests(later, 2.5);
-    expect(later.headers['retry-after']).toBe('3');
   });
 });
