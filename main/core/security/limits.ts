@@ -43,8 +43,9 @@ export interface GatewayLimits {
 /**
  * The defaults, documented on {@link GatewayLimits}. The rate limit is a brake for a runaway or
  * hostile process that holds a valid token, set far above what one person's clients do: 64
- * parallel agents firing 20 calls each at once are about 1,500 requests (within one burst), and
- * a script calling flat out through the gateway on a laptop makes 600-1,200 calls/s (bench).
+ * parallel agents firing 20 calls each at once are about 1,350 requests (within one burst), one
+ * session calling flat out makes 200-800 calls/s through the gateway, and the whole gateway
+ * serves at most about 1,200 (bench/README.md).
  */
 export const DEFAULT_LIMITS: Readonly<GatewayLimits> = Object.freeze({
   maxBodyBytes: 4 * 1024 * 1024,
