@@ -13,15 +13,15 @@ afterEach(async () => {
   await Promise.allSettled(running.splice(0).map((g) => g.stop()));
 });
 
-async function start(options: Parameters<typeof startGateway>[1] = {}): Promise<RunningGateway> {
-  const gw = await startGateway({ alpha: { command: process.execPath, args: [FIXTURE_SERVER], env: { FIXTURE_LABEL: 'alpha' } } }, options);
+async function start(mcpServers: Record<string, unknown> = {}, options: Parameters<typeof startGateway>[1] = {}): Promise<RunningGateway> {
+  const gw = await startGateway(mcpServers, options);
   running.push(gw);
   return gw;
 }
 
 describe('malformed percent-encoding in a path', () => {
   it('answers 400 naming the segment, on the MCP and the admin paths', async () => {
-    const gw = await start();
+    const gw = await start({ alpha: { command: process.execPath, args: [FIXTURE_SERVER], env: { FIXTURE_LABEL: 'alpha' } } });
     const cases: Array<[string, Promise<Response>]> = [
       ['%E0%A4%A', gw.request('/servers/%E0%A4%A/mcp', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })],
       ['%ZZ', gw.request('/servers/%ZZ/sse')],
@@ -46,7 +46,7 @@ describe('the header timeout', () => {
   // closed at the limit (Node alone checks only every 30 s, which made 20 s into about 29 s).
   it('closes a connection that sent half its headers at the limit', { timeout: 30_000 }, async () => {
     const limit = 600;
-    const gw = await start({ limits: { headersTimeoutMs: limit } });
+    const gw = await start({}, { limits: { headersTimeoutMs: limit } });
     const { port } = new URL(gw.url);
     const socket = connect(Number(port), '127.0.0.1');
     await new Promise<void>((resolve) => socket.once('connect', resolve));
@@ -63,7 +63,7 @@ describe('the header timeout', () => {
   });
 
   it('lets a client that sends its headers in time through', async () => {
-    const gw = await start({ limits: { headersTimeoutMs: 600 } });
+    const gw = await start({}, { limits: { headersTimeoutMs: 600 } });
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
   });
 });
