@@ -10,9 +10,22 @@ import type { Dirent, Stats } from 'node:fs';
 import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../security/private-file.js';
+import { PRODUCT_NAME } from './data-dir.js';
 
 /** Names that only a Gatehouse data dir holds: a folder with one of them is Gatehouse's. */
-const GATEHOUSE_ENTRIES = ['registry.json', 'tokens.json', 'approvals.json', 'secrets.enc', 'secrets.key', 'gateway.lock', 'audit', 'backends.pid.json'];
+const GATEHOUSE_ENTRIES = [
+  'registry.json',
+  'tokens.json',
+  'approvals.json',
+  'secrets.enc',
+  'secrets.key',
+  'secrets.safestorage.json',
+  'desktop-prefs.json',
+  'gateway.lock',
+  'audit',
+  'backends.pid.json',
+  'electron',
+];
 
 /** Mode bits that let the group or others in. */
 const SHARED_BITS = 0o077;
@@ -31,7 +44,8 @@ export async function securePrivateDataDir(dataDir: string, platform: NodeJS.Pla
   const entries = await readdir(dataDir, { withFileTypes: true });
   const changes: string[] = [];
   if ((info.mode & SHARED_BITS) !== 0) {
-    const isGatehouses = entries.length === 0 || entries.some((e) => GATEHOUSE_ENTRIES.includes(e.name));
+    // The default folder is named after the product (Electron's userData), whatever Chromium put in it first.
+    const isGatehouses = entries.length === 0 || path.basename(dataDir) === PRODUCT_NAME || entries.some((e) => GATEHOUSE_ENTRIES.includes(e.name));
     if (!isOwn(info) || !isGatehouses) {
       throw new Error(
         `the data dir ${dataDir} is open to other users (mode ${octal(info.mode)})${isOwn(info) ? ' and holds files that are not Gatehouse\'s' : ', and another user owns it'}; ` +
