@@ -75,7 +75,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
     }
     case 'auth': {
       const { runAuthCommand } = await import('./cli/auth-command.js');
-      return runAuthCommand(rest, { stdout, stderr, readStdin, stdinIsTty: process.stdin.isTTY === true, env });
+      return runAuthCommand(rest, { stdout, stderr, readStdin, stdinIsTty: process.stdin.isTTY === true, env, defaultDataDir: dataDir });
     }
     case 'audit': {
       const { runAuditCommand } = await import('./cli/audit-command.js');

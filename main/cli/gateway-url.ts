@@ -64,17 +64,18 @@ export interface LocatedGateway {
 }
 
 /**
- * `--url` when given; else the running gateway's URL from `dataDir`'s lock; else the default.
+ * `--url` when given; else the running gateway's URL from `dataDir`'s lock (when a data dir is
+ * given); else the default.
  *
  * @throws Error when `--url` is not an http(s) URL.
  */
-export async function locateGateway(url: string | undefined, dataDir: string): Promise<LocatedGateway> {
+export async function locateGateway(url: string | undefined, dataDir: string | undefined): Promise<LocatedGateway> {
   if (url !== undefined) {
     const address = parseGatewayUrl(url);
     if (typeof address === 'string') throw new Error(address);
     return { address, source: 'flag' };
   }
-  const running = await readRunningGateway(dataDir).catch(() => undefined);
+  const running = dataDir === undefined ? undefined : await readRunningGateway(dataDir).catch(() => undefined);
   if (running?.url) return { address: { base: running.url }, source: 'running' };
   return { address: { base: DEFAULT_GATEWAY_URL }, source: 'default' };
 }

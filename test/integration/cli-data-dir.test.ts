@@ -118,6 +118,11 @@ describe('where the gateway listens', () => {
     expect(fromEndpoint.stdout).toContain('"url": "http://127.0.0.1:7610/servers/memory/mcp"');
     const fromBase = await complete(['client', 'show', 'cursor', '--url', 'http://127.0.0.1:7610', '--data-dir', dataDir]);
     expect(fromBase.stdout).toContain('"url": "http://127.0.0.1:7610/mcp"');
+    // gatehouse auth talks to the admin API of the gateway running on the data dir.
+    const [, adminToken] = await waitForStdout(run, /^Admin token \(shown once, copy it now\): (gth_\S+)$/m);
+    const auth = await complete(['auth', 'status', '--data-dir', dataDir], baseEnv({ GATEHOUSE_ADMIN_TOKEN: adminToken! }));
+    expect(auth.code, auth.stderr).toBe(0);
+    expect(auth.stdout).toContain('No remote server uses OAuth.');
 
     run.child.kill('SIGTERM');
     await waitForExit(run);
