@@ -49,11 +49,18 @@ export function limitFlagsHelp(): string {
   const defaults = DEFAULT_LIMITS as unknown as Record<string, unknown>;
   return limitKeys()
     .map((key) => {
-      const what = shape[key]?.description ?? key.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
+      const what = shape[key]?.description ?? wordsOf(key);
       const fallback = defaults[key] === undefined ? '' : ` (default ${String(defaults[key])})`;
       return `  --${`${limitFlag(key)} N`.padEnd(28)}${what}${fallback}`;
     })
     .join('\n');
+}
+
+/** A key in words, its unit last: `maxBodyBytes` → `max body, in bytes`. (A `.describe()` on the key wins.) */
+function wordsOf(key: string): string {
+  const words = key.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`).split(' ');
+  const unit = { ms: 'milliseconds', bytes: 'bytes' }[words.at(-1) ?? ''];
+  return unit ? `${words.slice(0, -1).join(' ')}, in ${unit}` : words.join(' ');
 }
 
 /** Numbers and booleans as the schema expects them; anything else stays text for its error. */
