@@ -49,7 +49,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
   const dataDir = defaultDataDir(process.platform, env);
   switch (command) {
     case undefined:
-      stderr(`${USAGE}\n`);
+      stdout(`${USAGE}\n`);
       return 2;
     case '-h':
     case '--help':
