@@ -225,6 +225,8 @@ async function serve(opts: ServeOptions, io: ServeIo): Promise<number> {
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
+  // The admin token exists before the gateway listens: while there is none, the admin API is open.
+  const newAdminToken = await tokens.ensureAdminToken();
   let url: string;
   try {
     ({ url } = await host.start());
@@ -232,11 +234,12 @@ async function serve(opts: ServeOptions, io: ServeIo): Promise<number> {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'EADDRINUSE' ? `port ${opts.port} is already in use (try --port 0 or another port)` : errorMessage(error);
     io.stderr(`gatehouse: cannot listen on ${opts.host}:${opts.port}: ${why}\n`);
+    // Nobody saw the new admin token: take it back, so the next start makes and shows one.
+    const unseen = newAdminToken === undefined ? undefined : tokens.authenticate(newAdminToken);
+    if (unseen) await tokens.revoke(unseen.id);
     await host.close();
     return 1;
   }
-  // Only now, with the gateway listening: a token made before a failed start was lost for good.
-  const newAdminToken = await tokens.ensureAdminToken();
   if (isWildcard(opts.host) && opts.allowedHosts.length === 0) {
     io.stderr(`gatehouse: warning: listening on ${opts.host}; clients elsewhere need --allow-host <their name for this machine>\n`);
   }

@@ -149,6 +149,8 @@ describe('the admin token', () => {
     const failed = cli.run(['serve', '--port', String(taken), '--data-dir', dataDir]);
     expect((await waitForExit(failed)).code).toBe(1);
     expect(failed.stderr()).toContain(`port ${taken} is already in use`);
+    // The token nobody saw is not kept.
+    expect((await complete(['tokens', 'list', '--data-dir', dataDir])).stdout).not.toMatch(/\badmin\b/);
 
     const first = await cli.serve(['--data-dir', dataDir]);
     const [, secret] = await waitForStdout(first.run, /^Admin token \(shown once, copy it now\): (gth_\S+)$/m);
