@@ -290,7 +290,8 @@ describe('secrets', () => {
     expect(view.reason).toMatch(/server "nosec": env\.FIXTURE_LABEL refers to secret "not-yet", which is not set/);
     expect(view.nextRestartAt).toBeUndefined();
     expect((await gw.admin('/admin/secrets/not-yet', { method: 'PUT', body: JSON.stringify({ value: 'now-set' }) })).status).toBe(201);
-    await expect.poll(async () => (await serverView(gw, 'nosec')).status).toBe('running');
+    // Starting the process takes its time on a busy machine: give it the start's own margin.
+    await expect.poll(async () => (await serverView(gw, 'nosec')).status, { timeout: 10_000 }).toBe('running');
   });
 });
 
