@@ -5,9 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Adapter } from 'lowdb';
+import { isProcessAlive } from '../base/processes.js';
 
 /** Mode of every file holding secrets, key material or token hashes. */
 export const PRIVATE_FILE_MODE = 0o600;
@@ -80,4 +81,56 @@ export class PrivateJsonFile<T> implements Adapter<T> {
     this.#queue = next.catch(() => {});
     return next;
   }
+}
+
+/** How long {@link withFileLock} waits for another process's lock before it gives up. */
+const LOCK_WAIT_MS = 5_000;
+/** A lock file still empty after this long was left by a process that died while taking it. */
+const EMPTY_LOCK_GRACE_MS = 2_000;
+
+/**
+ * Runs `fn` while holding `<file>.lock`, so read-modify-write cycles of `file` by several
+ * processes (the gateway and `gatehouse tokens`) never interleave: without it, one process's
+ * write of an older view undoes another's change (a revoked token comes back). The lock is a file
+ * created exclusively (`wx`) holding the holder's pid; a lock whose process is gone is taken
+ * over at once. Waits up to 5 s for a live holder, then throws naming it. Not re-entrant.
+ */
+export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const lock = `${file}.lock`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const handle = await open(lock, 'wx', PRIVATE_FILE_MODE);
+      try {
+        await handle.writeFile(String(process.pid));
+      } finally {
+        await handle.close();
+      }
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = await lockHolder(lock);
+    if (holder === 'stale') {
+      await unlink(lock).catch(() => {});
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`${path.basename(file)} is locked by process ${holder ?? '(unknown)'}; try again`);
+    await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+  }
+  try {
+    return await fn();
+  } finally {
+    await unlink(lock).catch(() => {});
+  }
+}
+
+/** The pid holding `lock`, `'stale'` when its holder is gone, `undefined` when it cannot tell yet. */
+async function lockHolder(lock: string): Promise<number | 'stale' | undefined> {
+  const text = await readIfExists(lock).catch(() => undefined);
+  const pid = Number(text);
+  if (text !== undefined && text !== '' && Number.isSafeInteger(pid) && pid > 0) return isProcessAlive(pid) ? pid : 'stale';
+  // Empty: being written right now, or left by a process that died between create and write.
+  const info = await stat(lock).catch(() => undefined);
+  return info && Date.now() - info.mtimeMs > EMPTY_LOCK_GRACE_MS ? 'stale' : undefined;
 }

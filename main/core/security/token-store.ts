@@ -15,7 +15,7 @@ import { Emitter, type Event } from '../base/emitter.js';
 import { errorMessage, nullLogger, type Logger } from '../base/logger.js';
 import { hashToken } from './token-hash.js';
 import { FULL_ACCESS, tokenAclSchema, type TokenAcl } from './acl.js';
-import { backUpFile, PRIVATE_DIR_MODE, PrivateJsonFile } from './private-file.js';
+import { backUpFile, PRIVATE_DIR_MODE, PrivateJsonFile, withFileLock } from './private-file.js';
 
 /** The file name inside the data directory. */
 export const TOKENS_FILE = 'tokens.json';
@@ -117,11 +117,8 @@ export class TokenStore {
   /** The flush under way, if any. */
   #flushing: Promise<void> | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
-  /** Bumped by every local mutation, so a {@link reload} that raced one is dropped. */
-  #mutations = 0;
-  #writesInFlight = 0;
-  /** Bumped as each local write starts, so a {@link reload} whose read overlapped one is dropped. */
-  #writesStarted = 0;
+  /** Tokens revoked here: a read of the file that still holds one (it predates the write) never brings it back. */
+  readonly #revokedHere = new Set<string>();
   #closed = false;
   readonly #inMemory: boolean;
 
@@ -254,15 +251,19 @@ export class TokenStore {
       acl: effectiveAcl,
     };
     const entry: Entry = { record, hash, ephemeral: false };
-    this.#mutations++;
-    this.#entries.push(entry);
-    this.#db.data.tokens.push(record);
-    try {
-      await this.#write();
-    } catch (error) {
-      this.#remove(record.id);
-      throw error;
-    }
+    await this.#locked(async () => {
+      // Another process may have written the file since it was read here: start from its content.
+      await this.#catchUp();
+      if (this.#entries.some((e) => e.record.name === name)) throw new Error(`a token named ${JSON.stringify(name)} already exists`);
+      this.#entries.push(entry);
+      this.#db.data.tokens.push(record);
+      try {
+        await this.#db.write();
+      } catch (error) {
+        this.#remove(record.id);
+        throw error;
+      }
+    });
     const token = toInfo(entry);
     this.#onDidChange.fire({ type: 'created', token });
     return { token, secret };
@@ -277,9 +278,13 @@ export class TokenStore {
     const entry = this.#entries.find((e) => e.record.id === id);
     if (!entry) return 'unknown';
     if (entry.ephemeral) return 'ephemeral';
-    this.#mutations++;
+    this.#revokedHere.add(id);
     this.#remove(id);
-    await this.#write();
+    await this.#locked(async () => {
+      await this.#catchUp();
+      this.#remove(id);
+      await this.#db.write();
+    });
     const token = toInfo(entry);
     this.#onDidChange.fire({ type: 'revoked', token });
     this.#onDidRevoke.fire(token);
@@ -326,24 +331,23 @@ export class TokenStore {
    */
   async reload(): Promise<void> {
     if (this.#inMemory) return;
-    // A local write under way (or one started during the read) may land after the read opened
-    // the file: what was read then predates it, and would bring a revoked token back or make a
-    // new one look revoked elsewhere. Such a read is dropped; the next poll reads again.
-    if (this.#writesInFlight > 0) return;
-    const before = this.#mutations;
-    const writes = this.#writesStarted;
+    await this.#locked(() => this.#catchUp());
+  }
+
+  /** {@link reload} for a caller that holds the file lock. */
+  async #catchUp(): Promise<void> {
+    if (this.#inMemory) return;
     let raw: unknown;
     try {
       raw = await this.#db.adapter.read();
     } catch {
       return;
     }
-    if (before !== this.#mutations || writes !== this.#writesStarted || this.#writesInFlight > 0) return;
     const parsed = fileSchema.safeParse(raw ?? { version: 1, tokens: [] });
     if (!parsed.success) return;
     const records = parsed.data.tokens.flatMap((item) => {
       const record = storedTokenSchema.safeParse(item);
-      return record.success ? [{ ...record.data, acl: freezeAcl(record.data.acl) }] : [];
+      return record.success && !this.#revokedHere.has(record.data.id) ? [{ ...record.data, acl: freezeAcl(record.data.acl) }] : [];
     });
     const ids = new Set(records.map((r) => r.id));
     const gone = this.#entries.filter((e) => !e.ephemeral && !ids.has(e.record.id));
@@ -372,7 +376,12 @@ export class TokenStore {
     while (this.#flushing);
     if (!this.#dirty) return;
     this.#dirty = false;
-    this.#flushing = this.reload().then(() => this.#write());
+    // Read and write under one lock: `gatehouse tokens` cannot write in between (a revocation
+    // written there would be undone by this process's older view).
+    this.#flushing = this.#locked(async () => {
+      await this.#catchUp();
+      await this.#db.write();
+    });
     try {
       await this.#flushing;
     } finally {
@@ -389,15 +398,9 @@ export class TokenStore {
     this.#onDidRevoke.dispose();
   }
 
-  /** Writes the file; {@link reload} holds off while a local change is being written. */
-  async #write(): Promise<void> {
-    this.#writesInFlight++;
-    this.#writesStarted++;
-    try {
-      await this.#db.write();
-    } finally {
-      this.#writesInFlight--;
-    }
+  /** Runs a read-modify-write of `tokens.json` under its lock (see {@link withFileLock}); in memory, just runs it. */
+  #locked<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#inMemory ? fn() : withFileLock(this.file, fn);
   }
 
   #touch(entry: Entry): void {
