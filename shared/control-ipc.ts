@@ -41,6 +41,7 @@ export const CONTROL_CALLS = [
   'listApprovals',
   'approveServer',
   'listTools',
+  'callTool',
   'queryAudit',
   'exportAudit',
   'stats',
@@ -51,6 +52,10 @@ export const CONTROL_CALLS = [
   'setSecret',
   'deleteSecret',
   'info',
+  'clientInstallStatus',
+  'previewClientChange',
+  'installClient',
+  'removeClient',
   'signIn',
   'chooseEncryptedFileSecrets',
 ] as const satisfies ReadonlyArray<keyof ControlApi>;

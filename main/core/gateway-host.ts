@@ -5,6 +5,8 @@
  * stopping; each brings its own secret store (an encrypted file headless, `safeStorage` on the
  * desktop).
  */
+import { homedir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { AuditStore, auditDir } from './audit/audit-store.js';
 import { createRedactor } from './audit/redact.js';
 import { resolveLoginShellPath } from './backends/shell-path.js';
@@ -89,6 +91,7 @@ export async function openGatewayHost(opts: Readonly<GatewayHostOptions>): Promi
     const gateway = new Gateway({
       stdioEnv: { PATH },
       version: await packageVersion(),
+      clientInstall: defaultClientInstall(opts.env),
       ...opts.gateway,
       registry,
       dataDir,
@@ -119,4 +122,18 @@ export async function openGatewayHost(opts: Readonly<GatewayHostOptions>): Promi
     await closeAll();
     throw error;
   }
+}
+
+/**
+ * The Clients screen installs into the files of the user the gateway runs as. Stdio-only clients
+ * start `gatehouse bridge` with this Node and this package's CLI; inside Electron (whose binary is
+ * not a plain Node) that command is unknown, and those clients get the snippet instead.
+ */
+function defaultClientInstall(env: Readonly<NodeJS.ProcessEnv>): NonNullable<GatewayOptions['clientInstall']> {
+  const platform = process.platform === 'darwin' || process.platform === 'win32' ? process.platform : 'linux';
+  const cli = fileURLToPath(new URL('../cli.js', import.meta.url));
+  return {
+    installEnv: { home: homedir(), platform, env },
+    ...(process.versions.electron === undefined ? { bridgeCommand: { command: process.execPath, args: [cli] } } : {}),
+  };
 }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import type { AddressInfo } from 'node:net';
 import type { Implementation } from '@modelcontextprotocol/server';
 import type { ServerConfig } from '../../shared/server-config.js';
-import type { AuditRecordInput } from './audit/audit-event.js';
+import type { AuditEvent, AuditRecordInput } from './audit/audit-event.js';
 import { lifecycleAuditEvent } from './audit/lifecycle-event.js';
 import type { Backend } from './backends/backend.js';
 import type { BackendState } from './backends/backend-state.js';
@@ -20,6 +20,11 @@ import { HttpPassthrough, type PassthroughBackend } from './http/passthrough.js'
 import { RequestAuth } from './http/request-auth.js';
 import { checkRequest, sendForbidden, type GuardPolicy, type RequestArea } from './http/request-guard.js';
 import { handleSecurityAdminRequest, type SecurityAdminDeps } from './http/token-api.js';
+import { handleClientInstallRequest, type ClientInstallDeps } from './http/client-install-api.js';
+import { handleToolCallRequest, type ToolCallApiDeps } from './http/tool-call-api.js';
+import { presentedToken } from './http/request-guard.js';
+import { AdminToolCaller } from './routing/admin-tool-call.js';
+import { describeTarget } from './security/describe-target.js';
 import { defaultUiDir, isUiPath, serveUi } from './http/ui-static.js';
 import { ApprovalGate } from './security/approval-gate.js';
 import type { ApprovalStore } from './security/approvals.js';
@@ -88,6 +93,11 @@ export interface GatewayOptions {
   secretStoreStatus?: () => SecretStoreStatus;
   /** Run by the desktop app (shown in `GET /admin/info`); default false. */
   desktop?: boolean;
+  /**
+   * Whose AI clients the Clients screen's "Install" configures (home folder, OS, environment)
+   * and how stdio clients start the bridge. Without it, `/admin/clients/...` answers 404.
+   */
+  clientInstall?: Pick<ClientInstallDeps, 'installEnv' | 'bridgeCommand'>;
 }
 
 /** How often the gateway re-reads tokens and approvals written by another process (the CLI). */
@@ -112,6 +122,8 @@ export class Gateway implements AdminControl {
   /** Who may call: client and admin tokens, the rate limit. */
   readonly #auth: RequestAuth;
   readonly #approvalGate: ApprovalGate;
+  /** The control UI's "Try it" calls. */
+  readonly #toolCaller: AdminToolCaller;
   #port = 0;
   readonly #disposables = new DisposableStore();
   readonly #info: Implementation;
@@ -171,15 +183,23 @@ export class Gateway implements AdminControl {
       maxBodyBytes: this.#limits.maxBodyBytes,
       log: (level, msg, fields) => logger[level](msg, fields),
     });
+    const aggregate = aggregateView({
+      runningBackends: () => this.#backends.running(),
+      toolNames: this.#toolNames,
+      promptNames: this.#promptNames,
+      isToolAllowed: (server, tool) => this.#isToolAllowed(server, tool),
+    });
+    this.#toolCaller = new AdminToolCaller({
+      view: aggregate,
+      serverInfo: this.#info,
+      version: opts.version,
+      logger: logger.child('ui-calls'),
+      record: (event) => this.#audit(event),
+    });
     this.#endpoints = new McpEndpoints({
-      audit: (event) => this.#audit(event),
+      audit: (event) => void this.#audit(event),
       backends: this.#backends,
-      aggregateView: aggregateView({
-        runningBackends: () => this.#backends.running(),
-        toolNames: this.#toolNames,
-        promptNames: this.#promptNames,
-        isToolAllowed: (server, tool) => this.#isToolAllowed(server, tool),
-      }),
+      aggregateView: aggregate,
       serverInfo: this.#info,
       passthrough: this.#passthrough,
       passthroughTarget: (backend) => this.#passthroughTarget(backend),
@@ -240,7 +260,7 @@ export class Gateway implements AdminControl {
 
   async #stopInner(): Promise<void> {
     try {
-      await this.#endpoints.closeAll();
+      await Promise.all([this.#endpoints.closeAll(), this.#toolCaller.close()]);
     } finally {
       try {
         await this.#passthrough.close();
@@ -276,6 +296,7 @@ export class Gateway implements AdminControl {
     return {
       name,
       transport: config.transport,
+      target: describeTarget(config, this.opts.secrets?.values() ?? []),
       enabled: config.enabled,
       status: config.enabled ? state.status : 'disabled',
       since: state.since,
@@ -465,6 +486,9 @@ export class Gateway implements AdminControl {
     if (isAdminPath) {
       if (!this.#auth.admin(req, res)) return;
       if (await handleSecurityAdminRequest(req, res, url, this.#securityAdminDeps())) return;
+      if (await handleToolCallRequest(req, res, url, this.#toolCallDeps())) return;
+      const clientInstall = this.#clientInstallDeps();
+      if (clientInstall && (await handleClientInstallRequest(req, res, url, clientInstall))) return;
       if (this.opts.audit && (await handleAuditRequest(req, res, url, this.opts.audit))) return;
       if (await handleOAuthAdminRequest(req, res, url, this.#oauthDeps())) return;
       if (path === '/metrics') return problem(res, 404, 'metrics come from the audit, which is off');
@@ -513,15 +537,63 @@ export class Gateway implements AdminControl {
     return this.#auth.tokensInUse();
   }
 
-  /** Records an audit event; the audit never fails a request. */
-  #audit(event: AuditRecordInput): void {
+  /** Records an audit event, answering it as stored; the audit never fails a request. */
+  #audit(event: AuditRecordInput): AuditEvent | undefined {
     const audit = this.opts.audit;
-    if (!audit) return;
+    if (!audit) return undefined;
     try {
-      audit.record(event);
+      const stored = audit.record(event);
+      return typeof stored === 'object' && stored !== null && 'id' in stored ? (stored as AuditEvent) : undefined;
     } catch (error) {
       this.opts.logger.warn('audit record failed', { error: errorMessage(error) });
+      return undefined;
     }
+  }
+
+  /** What the UI's tool calls need: the servers as they are now, and who the admin is. */
+  #toolCallDeps(): ToolCallApiDeps {
+    return {
+      caller: this.#toolCaller,
+      server: (name) => {
+        const view = this.serverView(name);
+        const backend = this.#backends.get(name);
+        if (!view || !backend) return view && { status: view.status, ...(view.reason ? { reason: view.reason } : {}), reachable: false, tools: [] };
+        return {
+          status: view.status,
+          ...(view.reason ? { reason: view.reason } : {}),
+          reachable: backend.config.enabled && backend.isRoutable,
+          tools: (backend.catalog?.tools ?? []).map((t) => t.name),
+        };
+      },
+      serverNames: () => this.opts.registry.list().map((s) => s.name),
+      who: (req) => {
+        const userAgent = req.headers['user-agent'];
+        return {
+          // The admin API is open (no admin token yet) only on loopback: then nobody is named.
+          tokenName: this.#tokens.authenticate(presentedToken(req))?.name ?? 'admin',
+          ...(req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}),
+          ...(userAgent ? { userAgent } : {}),
+        };
+      },
+      maxBodyBytes: this.#limits.maxBodyBytes,
+    };
+  }
+
+  /** The Clients screen's install and remove, when the host said whose files they are. */
+  #clientInstallDeps(): ClientInstallDeps | undefined {
+    const install = this.opts.clientInstall;
+    if (!install) return undefined;
+    return {
+      ...install,
+      tokens: this.#tokens,
+      gatewayUrl: () => this.#url ?? `http://${this.opts.host}:${this.#port}`,
+      serverNames: () => this.opts.registry.list().map((s) => s.name),
+      toolNames: (server) =>
+        server === undefined
+          ? this.listTools().filter((t) => t.enabled).map((t) => t.exposedName)
+          : this.listTools().filter((t) => t.server === server && t.enabled).map((t) => t.name),
+      maxBodyBytes: this.#limits.maxBodyBytes,
+    };
   }
 
   // --- security --------------------------------------------------------------------------------
