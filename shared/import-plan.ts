@@ -35,12 +35,12 @@ export interface SecretMove {
 /**
  * Moves one env or header value to a secret: the name the store keeps it under and the text
  * the config gets instead (`Authorization` keeps its scheme). `undefined` when nothing moves
- * (already a reference, or empty).
+ * (already a reference, or empty). `secret` names the secret (default `<server>-<key>`); an edit
+ * of a value that already lives in a secret passes that secret's name, so it is replaced in place.
  */
-export function moveToSecret(server: string, section: 'env' | 'headers', key: string, value: string): SecretMove | undefined {
+export function moveToSecret(server: string, section: 'env' | 'headers', key: string, value: string, secret = secretName(server, key)): SecretMove | undefined {
   if (value.trim() === '' || hasSecretRef(value)) return undefined;
   const scheme = section === 'headers' && /^(proxy-)?authorization$/i.test(key) ? AUTH_SCHEME.exec(value) : null;
-  const secret = secretName(server, key);
   return {
     server,
     field: `${section}.${key}`,

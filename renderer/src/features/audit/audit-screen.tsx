@@ -37,6 +37,16 @@ function timeOf(ms: number): string {
   return `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${d.toLocaleTimeString(undefined, { hour12: false })}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 }
 
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** The token a client used and the name it gave (`laptop · claude-code`). */
+function clientOf(event: AuditEvent): string {
+  const { tokenName, name } = event.client ?? {};
+  return [tokenName, name !== tokenName ? name : undefined].filter(Boolean).join(' · ');
+}
+
 function whatOf(event: AuditEvent): string {
   if (event.kind === 'lifecycle') return `${event.event ?? 'lifecycle'}${event.preview ? `: ${event.preview}` : ''}`;
   return [event.method, event.target].filter(Boolean).join(' ');
@@ -56,7 +66,12 @@ export function AuditScreen({ params, onParamsChange }: AuditScreenProps): React
   const [selected, setSelected] = useState<AuditEvent>();
   const [prepended, setPrepended] = useState(0);
   const loadingMore = useRef(false);
-  const stats = usePoll(() => api.stats(), 10_000);
+  // The figures follow the filters, as the chart and the list do.
+  const stats = usePoll(() => api.stats(filter), live ? 5000 : 0);
+  const refreshStats = stats.refresh;
+  useEffect(() => {
+    void refreshStats();
+  }, [refreshStats, filterKey]);
   const chartSample = usePoll(() => api.queryAudit({ ...filter, kind: 'request' }, { limit: CHART_SAMPLE }), live ? 5000 : 0);
   const refreshChart = chartSample.refresh;
   useEffect(() => {
@@ -225,8 +240,9 @@ export function AuditScreen({ params, onParamsChange }: AuditScreenProps): React
       {stats.data && stats.data.length > 0 && (
         <div className="stats" aria-label="Per-server figures">
           {stats.data.map((s) => (
-            <div key={s.server} className="stat">
-              <strong>{s.server}</strong> {s.calls} calls · {s.errors} errors{s.p50Ms !== null ? ` · p50 ${Math.round(s.p50Ms)} ms` : ''}
+            <div key={s.server} className="stat" data-server={s.server} data-calls={s.calls} data-errors={s.errors}>
+              <strong>{s.server}</strong> {plural(s.calls, 'call')} · <span className={s.errors > 0 ? 'chart-error-count' : ''}>{plural(s.errors, 'error')}</span>
+              {s.p50Ms !== null ? ` · p50 ${Math.round(s.p50Ms)} ms` : ''}
               {s.p95Ms !== null ? ` · p95 ${Math.round(s.p95Ms)} ms` : ''}
             </div>
           ))}
@@ -242,7 +258,7 @@ export function AuditScreen({ params, onParamsChange }: AuditScreenProps): React
             <span>What</span>
             <span>Client</span>
             <span>Outcome</span>
-            <span>ms</span>
+            <span className="duration-cell">ms</span>
           </div>
           {loaded && items.length === 0 ? (
             <EmptyState title="Nothing on the timeline">
@@ -271,9 +287,11 @@ export function AuditScreen({ params, onParamsChange }: AuditScreenProps): React
                   <span className="mono">{timeOf(event.time)}</span>
                   <span>{event.server ?? '—'}</span>
                   <span className="ellipsis">{whatOf(event)}</span>
-                  <span className="ellipsis">{event.client?.tokenName ?? event.client?.name ?? ''}</span>
-                  <span>{event.kind === 'lifecycle' ? <span className="badge">{event.kind}</span> : <OutcomeBadge outcome={event.outcome} />}</span>
-                  <span className="mono">{event.durationMs !== undefined ? Math.round(event.durationMs) : ''}</span>
+                  <span className="ellipsis" title={clientOf(event)}>
+                    {clientOf(event)}
+                  </span>
+                  <span className="outcome-cell">{event.kind === 'lifecycle' ? <span className="badge">{event.kind}</span> : <OutcomeBadge outcome={event.outcome} />}</span>
+                  <span className="mono duration-cell">{event.durationMs !== undefined ? Math.round(event.durationMs) : ''}</span>
                 </button>
               )}
             />

@@ -14,6 +14,7 @@ import { CopyButton } from '../../components/copy-button.js';
 import { EmptyState } from '../../components/empty-state.js';
 import { useApi } from '../../hooks/use-api.js';
 import { usePoll } from '../../hooks/use-poll.js';
+import { ClientInstall } from './client-install.js';
 
 const DEFAULT_CLIENT: ClientId = 'claude-code';
 const CLIENTS: readonly ClientInfo[] = listClients();
@@ -200,8 +201,8 @@ export function ClientsScreen({ servers, params, onParamsChange }: ClientsScreen
         <h1 id="clients-title">Clients</h1>
       </div>
       <p className="hint">
-        Point each AI client at one URL. Create a client token under <a href="#/settings">Settings</a>; the snippets below never contain it, they
-        say where it goes.
+        Point each AI client at one URL. <strong>Install</strong> writes the entry into the client’s own config file with a token of its own; or
+        create a client token under <a href="#/tokens">Tokens</a> and copy the snippet, which never contains it but says where it goes.
       </p>
       <form className="filters client-picker" aria-label="Client config" onSubmit={(e) => e.preventDefault()}>
         <label>
@@ -230,6 +231,7 @@ export function ClientsScreen({ servers, params, onParamsChange }: ClientsScreen
           </select>
         </label>
       </form>
+      <ClientInstall client={clientId} server={server} title={title} />
       <ClientConfig config={config} title={title} />
 
       <h2 className="section-title">Raw URLs</h2>
