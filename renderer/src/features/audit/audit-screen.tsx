@@ -1,10 +1,11 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactElement } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type FormEvent, type ReactElement } from 'react';
 import { AUDIT_FILTER_KEYS, AUDIT_OUTCOMES, type AuditEvent, type AuditFilter } from '../../../../shared/control-api.js';
 import { EmptyState } from '../../components/empty-state.js';
 import { ErrorText } from '../../components/error-text.js';
 import { OutcomeBadge } from '../../components/status-badge.js';
 import { useApi } from '../../hooks/use-api.js';
 import { describeError, usePoll } from '../../hooks/use-poll.js';
+import { auditColumns, clientOf } from './audit-columns.js';
 import { AuditChart } from './audit-chart.js';
 import { bucketize } from './chart-data.js';
 import { resolveBound } from './time-range.js';
@@ -41,12 +42,6 @@ function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-/** The token a client used and the name it gave (`laptop · claude-code`). */
-function clientOf(event: AuditEvent): string {
-  const { tokenName, name } = event.client ?? {};
-  return [tokenName, name !== tokenName ? name : undefined].filter(Boolean).join(' · ');
-}
-
 function whatOf(event: AuditEvent): string {
   if (event.kind === 'lifecycle') return `${event.event ?? 'lifecycle'}${event.preview ? `: ${event.preview}` : ''}`;
   return [event.method, event.target].filter(Boolean).join(' ');
@@ -66,6 +61,7 @@ export function AuditScreen({ params, onParamsChange }: AuditScreenProps): React
   const [selected, setSelected] = useState<AuditEvent>();
   const [prepended, setPrepended] = useState(0);
   const loadingMore = useRef(false);
+  const columns = useMemo(() => auditColumns(items), [items]);
   // The figures follow the filters, as the chart and the list do.
   const stats = usePoll(() => api.stats(filter), live ? 5000 : 0);
   const refreshStats = stats.refresh;
@@ -251,7 +247,7 @@ export function AuditScreen({ params, onParamsChange }: AuditScreenProps): React
       {chart && <AuditChart data={chart} truncated={chartSample.data?.nextCursor != null} />}
       <ErrorText message={error} />
       <div className="audit-body">
-        <div className="audit-list">
+        <div className="audit-list" style={{ '--audit-columns': columns } as CSSProperties}>
           <div className="audit-row audit-header" aria-hidden="true">
             <span>Time</span>
             <span>Server</span>

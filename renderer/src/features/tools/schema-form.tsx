@@ -31,10 +31,10 @@ export function SchemaField(props: SchemaFieldProps): ReactElement {
   if (kind === 'array') return <ArrayField {...props} help={help} />;
   return (
     <div className="schema-field" data-field={label}>
-      <label htmlFor={id} className="field-label">
-        {label}
-        {required ? <span className="required" title="required"> *</span> : <span className="muted"> (optional)</span>}
-      </label>
+      <div className="field-label">
+        <label htmlFor={id}>{label}</label>
+        <Marker required={required} />
+      </div>
       <div className="field-control">
         {kind === 'enum' && <EnumInput id={id} {...props} />}
         {kind === 'string' && <StringInput id={id} {...props} />}
@@ -54,7 +54,7 @@ function EnumInput({ id, schema, value, required, onChange }: SchemaFieldProps &
     onChange(options.find((o) => String(o) === text));
   }
   return (
-    <select id={id} value={value === undefined ? '' : String(value)} onChange={(e) => handleChange(e.target.value)}>
+    <select id={id} value={value === undefined ? '' : String(value)} aria-required={required} onChange={(e) => handleChange(e.target.value)}>
       {(!required || value === undefined) && <option value="">{required ? 'choose…' : '(leave out)'}</option>}
       {options.map((option) => (
         <option key={String(option)} value={String(option)}>
@@ -65,18 +65,18 @@ function EnumInput({ id, schema, value, required, onChange }: SchemaFieldProps &
   );
 }
 
-function StringInput({ id, schema, value, onChange }: SchemaFieldProps & { id: string }): ReactElement {
+function StringInput({ id, schema, value, required, onChange }: SchemaFieldProps & { id: string }): ReactElement {
   const long = typeof schema.maxLength !== 'number' || schema.maxLength > 200;
   const text = typeof value === 'string' ? value : '';
   const handle = (next: string): void => onChange(next === '' ? undefined : next);
   return long && /\n/.test(text) ? (
-    <textarea id={id} rows={4} value={text} onChange={(e) => handle(e.target.value)} />
+    <textarea id={id} rows={4} value={text} aria-required={required} onChange={(e) => handle(e.target.value)} />
   ) : (
-    <input id={id} type="text" value={text} autoComplete="off" onChange={(e) => handle(e.target.value)} />
+    <input id={id} type="text" value={text} autoComplete="off" aria-required={required} onChange={(e) => handle(e.target.value)} />
   );
 }
 
-function NumberInput({ id, value, integer, onChange }: SchemaFieldProps & { id: string; integer: boolean }): ReactElement {
+function NumberInput({ id, value, integer, required, onChange }: SchemaFieldProps & { id: string; integer: boolean }): ReactElement {
   const [text, setText] = useState(typeof value === 'number' ? String(value) : '');
   const parsed = parseNumber(text, integer);
   function handleChange(next: string): void {
@@ -86,7 +86,7 @@ function NumberInput({ id, value, integer, onChange }: SchemaFieldProps & { id: 
   }
   return (
     <>
-      <input id={id} type="text" inputMode={integer ? 'numeric' : 'decimal'} value={text} aria-invalid={!parsed.ok} onChange={(e) => handleChange(e.target.value)} />
+      <input id={id} type="text" inputMode={integer ? 'numeric' : 'decimal'} value={text} aria-required={required} aria-invalid={!parsed.ok} onChange={(e) => handleChange(e.target.value)} />
       {!parsed.ok && <span className="error-text field-error">{parsed.message}</span>}
     </>
   );
@@ -139,7 +139,7 @@ function ObjectField({ schema, label, required, value, onChange, help }: SchemaF
     <fieldset className="schema-group" data-field={label}>
       <legend>
         {label}
-        {required ? <span className="required" title="required"> *</span> : <span className="muted"> (optional)</span>}
+        <Marker required={required} />
       </legend>
       <div className="field-note">{help}</div>
       <SchemaFields schema={schema} value={object} onChange={setProperty} />
@@ -169,7 +169,7 @@ function ArrayField({ schema, label, required, value, onChange, help }: SchemaFi
     <fieldset className="schema-group" data-field={label}>
       <legend>
         {label}
-        {required ? <span className="required" title="required"> *</span> : <span className="muted"> (optional)</span>}
+        <Marker required={required} />
       </legend>
       <div className="field-note">{help}</div>
       {items.map((item, index) => (
@@ -197,5 +197,16 @@ export function SchemaFields({ schema, value, onChange }: { schema: JsonSchema; 
         <SchemaField key={prop.name} schema={prop.schema} label={prop.name} required={prop.required} value={value[prop.name]} onChange={(v) => onChange(prop.name, v)} />
       ))}
     </>
+  );
+}
+
+/** Required or optional, beside a field's name (outside its label, so the name stays the name). */
+function Marker({ required }: { required: boolean }): ReactElement {
+  return required ? (
+    <span className="required" title="required">
+      {' *'}
+    </span>
+  ) : (
+    <span className="muted">{' (optional)'}</span>
   );
 }

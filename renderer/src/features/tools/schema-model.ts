@@ -118,7 +118,8 @@ export function describeField(schema: JsonSchema): string {
   const type = typeOf(schema);
   if (type) parts.push(type === 'array' && isRecord(schema.items) && typeof schema.items.type === 'string' ? `array of ${schema.items.type}` : type);
   if (typeof schema.format === 'string') parts.push(schema.format);
-  if (typeof schema.minimum === 'number') parts.push(`≥ ${schema.minimum}`);
-  if (typeof schema.maximum === 'number') parts.push(`≤ ${schema.maximum}`);
+  // zod writes the safe-integer range on every integer: it says nothing to a person.
+  if (typeof schema.minimum === 'number' && schema.minimum > Number.MIN_SAFE_INTEGER) parts.push(`≥ ${schema.minimum}`);
+  if (typeof schema.maximum === 'number' && schema.maximum < Number.MAX_SAFE_INTEGER) parts.push(`≤ ${schema.maximum}`);
   return parts.join(', ');
 }
