@@ -346,6 +346,8 @@ describe('control UI: trying tools, server facts, tokens, secrets and client ins
     const diff = dialog.getByTestId('client-diff');
     await diff.waitFor();
     expect(await diff.textContent()).toContain(`"url": "${gw.url}/mcp"`);
+    // The reference to the token stays readable; nothing in the diff is a credential.
+    expect(await diff.textContent()).toContain('"Authorization": "Bearer ${env:GATEHOUSE_TOKEN}"');
     expect(await dialog.locator('.diff-add').count()).toBeGreaterThan(3);
     await screenshots('clients-install-diff', false);
     await dialog.getByRole('button', { name: 'Install', exact: true }).click();

@@ -59,7 +59,8 @@ export function maskCredentials(text: string): string {
     .replace(new RegExp(`${TOKEN_PREFIX}[A-Za-z0-9_-]{4,}`, 'g'), `${TOKEN_PREFIX}${MASK}`)
     .replace(/\b(Bearer|Basic)\s+(?!\$\{|<)[^\s"'\\]+/g, `$1 ${MASK}`)
     .replace(/(["']?)([A-Za-z0-9_.-]+)\1(\s*[:=]\s*)(["'])((?:\\.|(?!\4).)*)\4/g, (match, quote: string, key: string, sep: string, q: string, value: string) => {
-      if (!(isSensitiveEnv(key) || isSensitiveHeader(key)) || value === '' || /^\$\{|^<|^\[REDACTED\]$/.test(value) || value.includes(MASK)) return match;
+      // A reference (`Bearer ${env:GATEHOUSE_TOKEN}`) or a placeholder holds no credential: it stays readable.
+      if (!(isSensitiveEnv(key) || isSensitiveHeader(key)) || value === '' || /\$\{[^}]+\}|<[^>]+>|^\[REDACTED\]$/.test(value) || value.includes(MASK)) return match;
       return `${quote}${key}${quote}${sep}${q}${MASK}${q}`;
     });
 }

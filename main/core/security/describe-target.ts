@@ -33,7 +33,8 @@ export function describeTarget(config: ServerConfig, secretValues: Iterable<stri
     if (CREDENTIAL_SHAPE.test(word)) return MASK;
     return maskSecrets(word);
   });
-  return masked.map((word) => (word === MASK ? word : quotePosix(word))).join(' ');
+  // The mask is shown as it is, not quoted as if it were part of the argument.
+  return masked.map((word) => (/^[A-Za-z0-9_@%+=:,./•-]+$/.test(word) ? word : quotePosix(word))).join(' ');
 }
 
 /** A URL with its password and credential-like query values masked (unparseable: returned as is). */

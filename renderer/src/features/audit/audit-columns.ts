@@ -22,13 +22,14 @@ export function auditColumns(events: readonly AuditEvent[]): string {
     client = Math.max(client, clientOf(e).length);
     outcome = Math.max(outcome, (e.kind === 'lifecycle' ? e.kind : (e.outcome ?? '')).length);
   }
-  // `ch` is about one character of the UI font; the pill's own padding and smaller font even out.
+  // About 0.6rem a character of the UI font; rem, not ch, so the header's smaller font lines up with the rows.
+  const width = (chars: number): string => `${(chars * 0.6 + 0.5).toFixed(1)}rem`;
   return [
     '11rem',
-    `clamp(5rem, ${server + 1}ch, 12rem)`,
+    `clamp(5rem, ${width(server)}, 12rem)`,
     'minmax(12rem, 1fr)',
-    `clamp(6rem, ${client + 1}ch, 28rem)`,
-    `calc(${outcome}ch + 1.5rem)`,
+    `clamp(6rem, ${width(client)}, 28rem)`,
+    `calc(${width(outcome)} + 1rem)`,
     '3.5rem',
   ].join(' ');
 }

@@ -116,7 +116,8 @@ export function missingOrInvalid(schema: unknown, value: unknown, path = ''): st
 export function describeField(schema: JsonSchema): string {
   const parts: string[] = [];
   const type = typeOf(schema);
-  if (type) parts.push(type === 'array' && isRecord(schema.items) && typeof schema.items.type === 'string' ? `array of ${schema.items.type}` : type);
+  if (fieldKind(schema) === 'json') parts.push(Array.isArray(schema.type) ? `JSON: ${schema.type.join(' | ')}` : 'JSON');
+  else if (type) parts.push(type === 'array' && isRecord(schema.items) && typeof schema.items.type === 'string' ? `array of ${schema.items.type}` : type);
   if (typeof schema.format === 'string') parts.push(schema.format);
   // zod writes the safe-integer range on every integer: it says nothing to a person.
   if (typeof schema.minimum === 'number' && schema.minimum > Number.MIN_SAFE_INTEGER) parts.push(`≥ ${schema.minimum}`);
