@@ -16,10 +16,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientPool, SERVERS } from '../integration/harness.js';
 import { launchChromium } from './support/browser.js';
 import { ADMIN_TOKEN, startUiGateway, type UiGateway } from './support/gateway.js';
+import { openScreen as goTo, screenshots as takeScreenshots, SHOTS } from './support/page.js';
 import { buildUi } from './support/ui-build.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SHOTS = path.join(root, 'test-artifacts/screenshots');
 const SCHEMA_SERVER = path.join(root, 'test/fixtures/schema-server.mjs');
 const ARG_KEY = 'sk-live-e2e-args-0123456789';
 
@@ -67,18 +67,8 @@ describe('control UI: trying tools, server facts, tokens, secrets and client ins
     if (home) await rm(home, { recursive: true, force: true });
   }, 60_000);
 
-  async function screenshots(name: string, fullPage = true): Promise<void> {
-    for (const colorScheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme });
-      await page.screenshot({ path: path.join(SHOTS, `${name}-${colorScheme}.png`), fullPage });
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-  }
-
-  async function openScreen(name: string): Promise<void> {
-    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name }).click();
-    await page.getByRole('heading', { level: 1, name }).waitFor();
-  }
+  const screenshots = (name: string, fullPage = true): Promise<void> => takeScreenshots(page, name, fullPage);
+  const openScreen = (name: string): Promise<void> => goTo(page, name);
 
   const serverCard = (name: string) => page.locator(`li.server-card[data-server="${name}"]`);
 

@@ -4,7 +4,7 @@ import type { AuditEvent, ServerView, ToolView } from '../../../shared/control-a
 import { auditColumns, clientOf } from '../../../renderer/src/features/audit/audit-columns.js';
 import { doubledScheme } from '../../../renderer/src/features/secrets/secret-warnings.js';
 import { entryFromForm, formFromEntry } from '../../../renderer/src/features/servers/form-model.js';
-import { formatSpan } from '../../../renderer/src/features/servers/server-facts.js';
+import { formatSpan } from '../../../renderer/src/features/servers/time-span.js';
 import { aclFromForm, describeRules, globToRegExp, patternList, toolsFor } from '../../../renderer/src/features/tokens/token-rules.js';
 import { describeField, fieldKind, initialArguments, missingOrInvalid, parseNumber } from '../../../renderer/src/features/tools/schema-model.js';
 import { summarize } from '../../../renderer/src/gateway-state.js';

@@ -1,4 +1,4 @@
-import { useId, useState, type ReactElement } from 'react';
+import { useId, useState, type ReactElement, type ReactNode } from 'react';
 import { describeField, fieldKind, initialValue, isRecord, parseNumber, propertiesOf, type JsonSchema } from './schema-model.js';
 
 export interface SchemaFieldProps {
@@ -136,14 +136,9 @@ function ObjectField({ schema, label, required, value, onChange, help }: SchemaF
     onChange(Object.keys(updated).length === 0 && !required ? undefined : updated);
   }
   return (
-    <fieldset className="schema-group" data-field={label}>
-      <legend>
-        {label}
-        <Marker required={required} />
-      </legend>
-      <div className="field-note">{help}</div>
+    <Group label={label} required={required} help={help}>
       <SchemaFields schema={schema} value={object} onChange={setProperty} />
-    </fieldset>
+    </Group>
   );
 }
 
@@ -166,12 +161,7 @@ function ArrayField({ schema, label, required, value, onChange, help }: SchemaFi
     set(items.filter((_, i) => i !== index));
   }
   return (
-    <fieldset className="schema-group" data-field={label}>
-      <legend>
-        {label}
-        <Marker required={required} />
-      </legend>
-      <div className="field-note">{help}</div>
+    <Group label={label} required={required} help={help}>
       {items.map((item, index) => (
         <div className="array-item" key={keys[index] ?? index}>
           <SchemaField schema={itemSchema} label={`${label}[${index}]`} required value={item} onChange={(v) => set(items.map((x, i) => (i === index ? v : x)))} />
@@ -183,7 +173,7 @@ function ArrayField({ schema, label, required, value, onChange, help }: SchemaFi
       <button type="button" className="button small" onClick={handleAdd}>
         Add to {label}
       </button>
-    </fieldset>
+    </Group>
   );
 }
 
@@ -197,6 +187,20 @@ export function SchemaFields({ schema, value, onChange }: { schema: JsonSchema; 
         <SchemaField key={prop.name} schema={prop.schema} label={prop.name} required={prop.required} value={value[prop.name]} onChange={(v) => onChange(prop.name, v)} />
       ))}
     </>
+  );
+}
+
+/** A group of fields (an object's properties, an array's items) under the argument's name. */
+function Group({ label, required, help, children }: { label: string; required: boolean; help: ReactElement; children: ReactNode }): ReactElement {
+  return (
+    <fieldset className="schema-group" data-field={label}>
+      <legend>
+        {label}
+        <Marker required={required} />
+      </legend>
+      <div className="field-note">{help}</div>
+      {children}
+    </fieldset>
   );
 }
 
