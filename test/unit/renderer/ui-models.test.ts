@@ -133,7 +133,7 @@ describe('audit columns', () => {
     const short = auditColumns([event({ name: 'x' })]).split(' ');
     const long = auditColumns([event({ tokenName: 'a-long-token-name', name: 'a-long-client-name' }, 'github', 'backend_unreachable')]);
     expect(long).not.toBe(short.join(' '));
-    expect(long).toContain('clamp(6rem, 23.3rem, 28rem)');
+    expect(long).toContain('minmax(6rem, 23.3rem)');
     expect(long).toContain('calc(11.9rem + 1rem)');
   });
 });

@@ -24,11 +24,12 @@ export function auditColumns(events: readonly AuditEvent[]): string {
   }
   // About 0.6rem a character of the UI font; rem, not ch, so the header's smaller font lines up with the rows.
   const width = (chars: number): string => `${(chars * 0.6 + 0.5).toFixed(1)}rem`;
+  // Each column may shrink to its minimum when the list is narrow (the detail panel is open).
   return [
     '11rem',
-    `clamp(5rem, ${width(server)}, 12rem)`,
-    'minmax(12rem, 1fr)',
-    `clamp(6rem, ${width(client)}, 28rem)`,
+    `minmax(4rem, ${width(server)})`,
+    'minmax(10rem, 1fr)',
+    `minmax(6rem, ${width(Math.min(client, 46))})`,
     `calc(${width(outcome)} + 1rem)`,
     '3.5rem',
   ].join(' ');

@@ -68,6 +68,12 @@ export function AuditScreen({ params, onParamsChange }: AuditScreenProps): React
   useEffect(() => {
     void refreshStats();
   }, [refreshStats, filterKey]);
+  // Live rows count at once in the chart; the figures catch up shortly after, not at the next poll.
+  useEffect(() => {
+    if (prepended === 0) return undefined;
+    const timer = window.setTimeout(() => void refreshStats(), 400);
+    return () => window.clearTimeout(timer);
+  }, [prepended, refreshStats]);
   const chartSample = usePoll(() => api.queryAudit({ ...filter, kind: 'request' }, { limit: CHART_SAMPLE }), live ? 5000 : 0);
   const refreshChart = chartSample.refresh;
   useEffect(() => {
