@@ -53,13 +53,28 @@ export async function filteredStats(index: AuditIndex, filter: AuditFilter, line
     if (line === undefined) return;
     const event = lines.parse(line);
     if (!event.server) return;
-    const message = event.error?.message ?? (typeof event.preview === 'string' ? event.preview : `${event.method ?? 'call'} ended ${event.outcome ?? 'in error'}`);
+    const message = event.error?.message ?? previewText(event.preview) ?? `${event.method ?? 'call'} ended ${event.outcome ?? 'in error'}`;
     lastErrors.set(event.server, { time: index.time[failures[i]!]!, message, ...(event.outcome ? { outcome: event.outcome } : {}) });
   });
   return stats.snapshot().map((s) => {
     const lastError = lastErrors.get(s.server);
     return lastError ? { ...s, lastError } : s;
   });
+}
+
+/** The text of a stored result preview (the JSON of its content blocks, maybe cut short), for a tool error's message. */
+function previewText(preview: string | undefined): string | undefined {
+  if (preview === undefined) return undefined;
+  try {
+    const blocks = JSON.parse(preview) as unknown;
+    if (Array.isArray(blocks)) {
+      const text = blocks.map((b: { text?: unknown }) => (typeof b?.text === 'string' ? b.text : '')).filter(Boolean).join(' ');
+      if (text) return text;
+    }
+  } catch {
+    // Cut at the store's preview size, or not JSON: the text as stored.
+  }
+  return preview;
 }
 
 async function withText(index: AuditIndex, rows: number[], text: string, lines: LineSource): Promise<number[]> {

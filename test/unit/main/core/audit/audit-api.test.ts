@@ -96,16 +96,18 @@ describe('audit HTTP API', () => {
   it('GET /admin/stats with filters counts only the matching calls, with each server latest failure', async () => {
     const store = await filledStore();
     store.record(call({ time: NOW - 10_000_000, server: 'github', outcome: 'tool_error', error: { message: 'an old failure' } }));
+    store.record(call({ time: NOW - 600, server: 'files', outcome: 'tool_error', preview: [{ type: 'text', text: 'no such file' }] }));
     store.record(call({ time: NOW - 500, server: 'github', outcome: 'rpc_error', error: { code: -32602, message: 'Tool nope not found' } }));
     const base = await serve(store);
     type Figures = { servers: { server: string; calls: number; errors: number; p50Ms: number | null; lastError?: { message: string; outcome: string; time: number } }[] };
     const recent = JSON.parse((await fetchText(`${base}/admin/stats?since=${NOW - 2000}`)).body) as Figures;
     expect(recent.servers.map((s) => [s.server, s.calls, s.errors])).toEqual([
-      ['files', 3, 1],
+      ['files', 4, 2],
       ['github', 3, 1],
     ]);
     expect(recent.servers[1]!.lastError).toEqual({ time: NOW - 500, message: 'Tool nope not found', outcome: 'rpc_error' });
-    expect(recent.servers[0]!.lastError).toMatchObject({ outcome: 'timeout' });
+    // A tool's own error: the text of its result.
+    expect(recent.servers[0]!.lastError).toEqual({ time: NOW - 600, message: 'no such file', outcome: 'tool_error' });
 
     // Every filter of the timeline applies, the text one included.
     const one = JSON.parse((await fetchText(`${base}/admin/stats?server=github&outcome=ok`)).body) as Figures;
