@@ -20,9 +20,8 @@ import { HttpPassthrough, type PassthroughBackend } from './http/passthrough.js'
 import { RequestAuth } from './http/request-auth.js';
 import { checkRequest, sendForbidden, type GuardPolicy, type RequestArea } from './http/request-guard.js';
 import { handleSecurityAdminRequest, type SecurityAdminDeps } from './http/token-api.js';
-import { handleClientInstallRequest, type ClientInstallDeps } from './http/client-install-api.js';
-import { handleToolCallRequest, type ToolCallApiDeps } from './http/tool-call-api.js';
-import { presentedToken } from './http/request-guard.js';
+import type { ClientInstallDeps } from './http/client-install-api.js';
+import { handleUiAdminRequest } from './http/ui-admin-routes.js';
 import { AdminToolCaller } from './routing/admin-tool-call.js';
 import { describeTarget } from './security/describe-target.js';
 import { defaultUiDir, isUiPath, serveUi } from './http/ui-static.js';
@@ -486,9 +485,7 @@ export class Gateway implements AdminControl {
     if (isAdminPath) {
       if (!this.#auth.admin(req, res)) return;
       if (await handleSecurityAdminRequest(req, res, url, this.#securityAdminDeps())) return;
-      if (await handleToolCallRequest(req, res, url, this.#toolCallDeps())) return;
-      const clientInstall = this.#clientInstallDeps();
-      if (clientInstall && (await handleClientInstallRequest(req, res, url, clientInstall))) return;
+      if (await handleUiAdminRequest(req, res, url, this.#uiAdminSource())) return;
       if (this.opts.audit && (await handleAuditRequest(req, res, url, this.opts.audit))) return;
       if (await handleOAuthAdminRequest(req, res, url, this.#oauthDeps())) return;
       if (path === '/metrics') return problem(res, 404, 'metrics come from the audit, which is off');
@@ -550,49 +547,18 @@ export class Gateway implements AdminControl {
     }
   }
 
-  /** What the UI's tool calls need: the servers as they are now, and who the admin is. */
-  #toolCallDeps(): ToolCallApiDeps {
+  /** What the UI's "Try it" and "Install" read from the gateway. */
+  #uiAdminSource(): Parameters<typeof handleUiAdminRequest>[3] {
     return {
       caller: this.#toolCaller,
-      server: (name) => {
-        const view = this.serverView(name);
-        const backend = this.#backends.get(name);
-        if (!view || !backend) return view && { status: view.status, ...(view.reason ? { reason: view.reason } : {}), reachable: false, tools: [] };
-        return {
-          status: view.status,
-          ...(view.reason ? { reason: view.reason } : {}),
-          reachable: backend.config.enabled && backend.isRoutable,
-          tools: (backend.catalog?.tools ?? []).map((t) => t.name),
-        };
-      },
-      serverNames: () => this.opts.registry.list().map((s) => s.name),
-      who: (req) => {
-        const userAgent = req.headers['user-agent'];
-        return {
-          // The admin API is open (no admin token yet) only on loopback: then nobody is named.
-          tokenName: this.#tokens.authenticate(presentedToken(req))?.name ?? 'admin',
-          ...(req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}),
-          ...(userAgent ? { userAgent } : {}),
-        };
-      },
-      maxBodyBytes: this.#limits.maxBodyBytes,
-    };
-  }
-
-  /** The Clients screen's install and remove, when the host said whose files they are. */
-  #clientInstallDeps(): ClientInstallDeps | undefined {
-    const install = this.opts.clientInstall;
-    if (!install) return undefined;
-    return {
-      ...install,
       tokens: this.#tokens,
-      gatewayUrl: () => this.#url ?? `http://${this.opts.host}:${this.#port}`,
       serverNames: () => this.opts.registry.list().map((s) => s.name),
-      toolNames: (server) =>
-        server === undefined
-          ? this.listTools().filter((t) => t.enabled).map((t) => t.exposedName)
-          : this.listTools().filter((t) => t.server === server && t.enabled).map((t) => t.name),
+      serverView: (name) => this.serverView(name),
+      backend: (name) => this.#backends.get(name),
+      listTools: () => this.listTools(),
+      url: () => this.#url ?? `http://${this.opts.host}:${this.#port}`,
       maxBodyBytes: this.#limits.maxBodyBytes,
+      ...(this.opts.clientInstall ? { clientInstall: this.opts.clientInstall } : {}),
     };
   }
 

@@ -168,7 +168,8 @@ export function SecretsScreen(): ReactElement {
         <ConfirmDialog
           title={`${editingSet.updatedAt ? 'Rotate' : 'Set'} ${editingSet.name}`}
           confirmLabel={doubled ? 'Store it anyway' : 'Store'}
-          onConfirm={() => value !== '' && void handleSetConfirmed(editingSet, value)}
+          confirmDisabled={value === ''}
+          onConfirm={() => void handleSetConfirmed(editingSet, value)}
           onCancel={() => setEditing(undefined)}
         >
           <label className="dialog-field">
