@@ -44,14 +44,11 @@ describe('control UI: trying tools, server facts, tokens, secrets and client ins
         broken: { command: 'node', args: [path.join(home, 'no-such-server.js')] },
         remote: { type: 'http', url: 'http://127.0.0.1:9/mcp', headers: { Authorization: 'Bearer ${secret:remote-token}' }, enabled: false },
       },
-      { clientInstall: { installEnv: { home, platform: 'linux', env: {} }, bridgeCommand: { command: process.execPath, args: ['/opt/gatehouse/cli.js'] } } },
+      {
+        presetSecrets: { 'remote-token': 'remote-backend-credential' },
+        clientInstall: { installEnv: { home, platform: 'linux', env: {} }, bridgeCommand: { command: process.execPath, args: ['/opt/gatehouse/cli.js'] } },
+      },
     );
-    await gw.secrets.store.set('remote-token', 'remote-backend-credential');
-    // The stdio servers wait for their launch to be approved, as after `serve --config`: approve them as a user would.
-    for (const name of ['everything', 'schema', 'broken']) {
-      const res = await fetch(`${gw.url}/admin/servers/${name}/approve`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-      expect(res.status).toBe(200);
-    }
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gw.url });
     page = await context.newPage();
@@ -260,7 +257,7 @@ describe('control UI: trying tools, server facts, tokens, secrets and client ins
     await form.getByLabel('header 1 value').fill('Bearer rotated-from-the-form');
     await form.getByRole('button', { name: 'Save' }).click();
     await form.waitFor({ state: 'detached' });
-    expect(await gw.secrets.store.get('remote-token')).toBe('rotated-from-the-form');
+    expect(await gw.secrets.get('remote-token')).toBe('rotated-from-the-form');
     expect(gw.gateway.serverConfig('remote')).toMatchObject({ headers: { Authorization: 'Bearer ${secret:remote-token}' } });
   });
 
@@ -278,14 +275,14 @@ describe('control UI: trying tools, server facts, tokens, secrets and client ins
     expect(await rotate.getByLabel('New value').inputValue()).toBe('new-credential');
     await rotate.getByRole('button', { name: 'Store', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Secret “remote-token” replaced' }).waitFor();
-    expect(await gw.secrets.store.get('remote-token')).toBe('new-credential');
+    expect(await gw.secrets.get('remote-token')).toBe('new-credential');
 
     const add = page.getByRole('form', { name: 'Add a secret' });
     await add.getByLabel('Name').fill('spare-key');
     await add.getByLabel('Value').fill('spare-value');
     await add.getByRole('button', { name: 'Add secret' }).click();
     await page.locator('tr[data-secret="spare-key"]').waitFor();
-    expect(await gw.secrets.store.get('spare-key')).toBe('spare-value');
+    expect(await gw.secrets.get('spare-key')).toBe('spare-value');
     expect(await page.locator('body').innerText()).not.toMatch(/spare-value|new-credential/);
     await screenshots('secrets');
 
@@ -294,7 +291,7 @@ describe('control UI: trying tools, server facts, tokens, secrets and client ins
     expect(await del.getByTestId('delete-in-use').textContent()).toContain('Server remote uses it');
     await del.getByRole('button', { name: 'Delete it anyway' }).click();
     await row.getByText('not set').waitFor();
-    expect(await gw.secrets.store.get('remote-token')).toBeUndefined();
+    expect(await gw.secrets.get('remote-token')).toBeUndefined();
   });
 
   it('creates a token limited to one server and some of its tools, and the token sees just those', async () => {

@@ -1,7 +1,7 @@
 /**
  * The admin endpoints behind the control UI's newer screens, on a gateway opened the way
- * `gatehouse serve` opens it (openGatewayHost: token, approval, secret and audit stores, default
- * limits) with real servers from npm: trying a tool, filtered figures, secrets' uses, server
+ * `gatehouse serve` opens it (the harness: openGatewayHost with token, approval, secret and
+ * audit stores, default limits) with real servers from npm: trying a tool, filtered figures, secrets' uses, server
  * targets, and installing a client's entry. The client files live in a temporary home folder
  * (the one thing wired differently from serve, which edits the real user's files).
  */
@@ -9,63 +9,39 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseMcpServersConfig } from '../../shared/config-schema.js';
 import type { ClientChangePreview, ClientInstallAnswer, ClientInstallStatus, ServerDetail, ServerStats, ServerView, SecretsView, ToolCallAnswer } from '../../shared/control-api.js';
 import { UI_CLIENT_NAME } from '../../shared/tool-call.js';
-import { nullLogger } from '../../main/core/base/logger.js';
-import { openGatewayHost, type GatewayHost } from '../../main/core/gateway-host.js';
-import { openHeadlessSecretStore } from '../../main/core/security/headless-secrets.js';
-import { extractSecrets } from '../../main/core/security/import-secrets.js';
-import { clientPool, SERVERS } from './harness.js';
+import { clientPool, SERVERS, startGateway, type RunningGateway } from './harness.js';
 
 const BACKEND_KEY = 'sk-live-0123456789abcdefXYZ';
 
 describe('admin API for the control UI', { timeout: 60_000 }, () => {
-  let host: GatewayHost;
+  let gw: RunningGateway;
   let url: string;
-  let adminSecret: string;
-  let dataDir: string;
   let home: string;
   const pool = clientPool();
-  const admin = (p: string, init: RequestInit = {}): Promise<Response> =>
-    fetch(`${url}${p}`, { ...init, headers: { authorization: `Bearer ${adminSecret}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  const admin = (p: string, init: RequestInit = {}): Promise<Response> => gw.admin(p, init);
   const post = (p: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> => admin(p, { method: 'POST', body: JSON.stringify(body), headers });
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-ui-api-'));
     home = await mkdtemp(path.join(tmpdir(), 'gatehouse-ui-home-'));
-    const { store: secrets } = await openHeadlessSecretStore({ dataDir, keyring: 'none' });
-    host = await openGatewayHost({
-      dataDir,
-      host: '127.0.0.1',
-      port: 0,
-      logger: nullLogger,
-      env: {},
-      secrets,
-      gateway: {
-        startTimeoutMs: 20_000,
-        clientInstall: { installEnv: { home, platform: 'linux', env: {} }, bridgeCommand: { command: '/usr/bin/node', args: ['/opt/gatehouse/cli.js'] } },
-      },
-    });
-    const parsed = parseMcpServersConfig({
-      mcpServers: {
+    // As `serve --config` does (the harness): credentials move to the secret store, the servers count as approved.
+    gw = await startGateway(
+      {
         everything: { command: 'node', args: [SERVERS.everything, 'stdio', '--api-key', BACKEND_KEY], toolFilter: { block: ['echo'] } },
         remote: { type: 'http', url: 'https://user:hunter22@example.invalid/mcp?api_key=abcdef123456&team=blue', headers: { Authorization: `Bearer ${BACKEND_KEY}` }, enabled: false },
       },
-    });
-    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-    // As `serve --config` does: credentials move to the secret store, the servers count as approved.
-    const { servers } = await extractSecrets(parsed.servers, secrets);
-    await host.registry.importServers(servers);
-    for (const [name, config] of Object.entries(servers)) await host.approvals.approve(name, config, 'config-file');
-    adminSecret = (await host.tokens.ensureAdminToken())!;
-    ({ url } = await host.gateway.start());
+      {
+        startTimeoutMs: 20_000,
+        clientInstall: { installEnv: { home, platform: 'linux', env: {} }, bridgeCommand: { command: '/usr/bin/node', args: ['/opt/gatehouse/cli.js'] } },
+      },
+    );
+    url = gw.url;
   }, 60_000);
 
   afterAll(async () => {
     await pool.closeAll();
-    await host?.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await gw?.stop();
     await rm(home, { recursive: true, force: true });
   });
 
@@ -128,7 +104,7 @@ describe('admin API for the control UI', { timeout: 60_000 }, () => {
     expect((await stopped.json()).error).toMatch(/^server "remote" is disabled/);
 
     // A client token does not open it.
-    const client = await host.tokens.create('ui-api-client', 'client', { servers: '*' });
+    const client = await gw.tokens.create('ui-api-client', 'client', { servers: '*' });
     const refused = await fetch(`${url}/admin/tools/call`, {
       method: 'POST',
       headers: { authorization: `Bearer ${client.secret}`, 'content-type': 'application/json' },
@@ -207,7 +183,7 @@ describe('admin API for the control UI', { timeout: 60_000 }, () => {
     const removed = await post('/admin/clients/cursor/remove', { fingerprint: removal.fingerprint });
     expect(await removed.json()).toMatchObject({ file: cursorFile, removed: true, revokedTokens: 1 });
     expect(Object.keys((JSON.parse(await readFile(cursorFile, 'utf8')) as { mcpServers: object }).mcpServers)).toEqual(['other']);
-    expect(host.tokens.list().some((t) => t.name === 'client:cursor')).toBe(false);
+    expect(gw.tokens.list().some((t) => t.name === 'client:cursor')).toBe(false);
   });
 
   it('keeps a token the client file holds out of the answer, and refuses writes from another machine', async () => {

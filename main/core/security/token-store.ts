@@ -120,6 +120,8 @@ export class TokenStore {
   /** Bumped by every local mutation, so a {@link reload} that raced one is dropped. */
   #mutations = 0;
   #writesInFlight = 0;
+  /** Writes started so far: a reload whose read overlapped one drops what it read. */
+  #writesStarted = 0;
   readonly #inMemory: boolean;
 
   /** The path of `tokens.json`. */
@@ -323,16 +325,19 @@ export class TokenStore {
    */
   async reload(): Promise<void> {
     if (this.#inMemory) return;
+    // A local write in flight may land before or after the read: what is read cannot be trusted
+    // (a revoked token would come back, a new one would look revoked elsewhere).
+    if (this.#writesInFlight > 0) return;
     const before = this.#mutations;
+    const writes = this.#writesStarted;
     let raw: unknown;
     try {
       raw = await this.#db.adapter.read();
     } catch {
       return;
     }
-    // A local create or revoke happened meanwhile, or its write has not landed yet: the file
-    // read may predate it, and would make a new token look revoked elsewhere.
-    if (before !== this.#mutations || this.#writesInFlight > 0) return;
+    // A local create or revoke happened meanwhile, or a write started during the read: same reason.
+    if (before !== this.#mutations || this.#writesInFlight > 0 || writes !== this.#writesStarted) return;
     const parsed = fileSchema.safeParse(raw ?? { version: 1, tokens: [] });
     if (!parsed.success) return;
     const records = parsed.data.tokens.flatMap((item) => {
@@ -381,6 +386,7 @@ export class TokenStore {
 
   /** Writes the file; {@link reload} holds off while a local change is being written. */
   async #write(): Promise<void> {
+    this.#writesStarted++;
     this.#writesInFlight++;
     try {
       await this.#db.write();
