@@ -123,6 +123,8 @@ export function createHttpControlApi(opts: Readonly<HttpControlApiOptions>): Con
     previewClientChange: (client, request) => call('POST', `/admin/clients/${seg(client)}/preview`, request),
     installClient: (client, request) => call('POST', `/admin/clients/${seg(client)}/install`, request),
     removeClient: (client, request) => call('POST', `/admin/clients/${seg(client)}/remove`, request),
+    getSettings: () => call('GET', '/admin/settings'),
+    updateSettings: (patch) => call('PUT', '/admin/settings', patch),
     async signIn(name) {
       const answer = await call<{ url?: string | null; opened?: boolean }>('POST', `/admin/servers/${seg(name)}/auth/login`);
       return { url: answer.url ?? '', opened: answer.opened === true };

@@ -56,6 +56,8 @@ export const CONTROL_CALLS = [
   'previewClientChange',
   'installClient',
   'removeClient',
+  'getSettings',
+  'updateSettings',
   'signIn',
   'chooseEncryptedFileSecrets',
 ] as const satisfies ReadonlyArray<keyof ControlApi>;

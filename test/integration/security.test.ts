@@ -176,8 +176,9 @@ describe('who may talk to the gateway', () => {
     expect((await postMcp(gw.url, bearer(token.secret), big)).status).toBe(413);
     const statuses: number[] = [];
     let retryAfter: string | null = null;
+    const list = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
     for (let i = 0; i < 4; i++) {
-      const res = await fetch(`${gw.url}/mcp`, { headers: { ...bearer(token.secret), accept: 'text/event-stream' } });
+      const res = await postMcp(gw.url, bearer(token.secret), list);
       statuses.push(res.status);
       if (res.status === 429) retryAfter = res.headers.get('retry-after');
       await res.body?.cancel();
@@ -188,7 +189,7 @@ describe('who may talk to the gateway', () => {
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
     // Another token has its own bucket.
     const other = await gw.createToken('desktop');
-    expect((await fetch(`${gw.url}/mcp`, { headers: { ...bearer(other.secret), accept: 'text/event-stream' } })).status).not.toBe(429);
+    expect((await postMcp(gw.url, bearer(other.secret), list)).status).not.toBe(429);
   });
 
   it('closes a revoked token’s live session and refuses the token at once', async () => {

@@ -6,6 +6,7 @@ import { useApi } from '../../hooks/use-api.js';
 import { useGatewayInfo } from '../../hooks/use-gateway-info.js';
 import { describeError } from '../../hooks/use-poll.js';
 import { readTheme, saveTheme, THEMES, type Theme } from '../../theme.js';
+import { LimitsSettings } from './limits-settings.js';
 
 /** The audit store's defaults (AUDIT_DEFAULTS in main/core/audit/audit-store.ts); `serve` does not change them. */
 const AUDIT_RETENTION = { maxAgeDays: 30, maxTotal: '1 GiB', segment: '32 MiB' } as const;
@@ -204,6 +205,7 @@ export function SettingsScreen(_props: { servers: ServerView[] | undefined }): R
       <AboutSettings info={info.info} error={info.error} />
       {store && <SecretStoreSettings status={store} />}
       <GatewaySettings url={api.gatewayUrl()} />
+      <LimitsSettings />
       <section className="panel" aria-labelledby="retention-title">
         <h2 id="retention-title">Audit retention</h2>
         <dl className="facts" data-testid="retention">
