@@ -5,11 +5,10 @@
  */
 import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { endpointUrl, generate, isClientId, listClients, type ClientOs, type GeneratedConfig } from '../../shared/client-configs/index.js';
+import { generate, isClientId, listClients, type ClientOs, type GeneratedConfig } from '../../shared/client-configs/index.js';
 import { errorMessage } from '../core/base/logger.js';
-import { defaultEntryName, installClient, removeClient } from '../core/clients/client-installer.js';
-import { findConfigFile, resolvePathTemplate, type InstallEnv } from '../core/clients/install.js';
-import { TokenStore } from '../core/security/token-store.js';
+import { defaultEntryName, findConfigFile, resolvePathTemplate, type InstallEnv } from '../core/clients/config-location.js';
+import { endpointAt, locateGateway, serverAt } from './gateway-url.js';
 import { parseCommand } from './parse-command.js';
 
 export const CLIENT_USAGE = `Usage:
@@ -22,11 +21,12 @@ export const CLIENT_USAGE = `Usage:
 Options:
   --server NAME      one server's endpoint instead of the aggregate (the token is limited to it)
   --servers a,b      install: limit the token to these servers (default: all)
-  --url URL          the gateway (default http://127.0.0.1:7420)
+  --url URL          the gateway: its base URL or an endpoint, as serve prints them (default:
+                     where the gateway on --data-dir listens, else http://127.0.0.1:7420)
   --name ENTRY       the entry name in the client's config (default gatehouse, or gatehouse-NAME)
   --token-env VAR    the environment variable the client reads the token from (default GATEHOUSE_TOKEN)
   --force            install: replace an existing install (new token; the old one is revoked)
-  --data-dir DIR     where tokens.json lives`;
+  --data-dir DIR     the gateway's data dir (its tokens.json, and where it listens)`;
 
 /** Where the command reads and writes. */
 export interface ClientCommandIo {
@@ -79,17 +79,30 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
     io.stderr('gatehouse client: --server already limits the token to that server; leave out --servers\n');
     return 2;
   }
-  const gatewayUrl = values.url ?? 'http://127.0.0.1:7420';
+  const dataDir = values['data-dir'] ?? defaultDataDir;
+  let located;
+  let server: string | undefined;
+  try {
+    located = await locateGateway(values.url, dataDir);
+    server = serverAt(located.address, values.server);
+  } catch (error) {
+    io.stderr(`gatehouse client: ${errorMessage(error)}\n`);
+    return 2;
+  }
+  if (located.source === 'default' && action !== 'remove') {
+    io.stderr(`note: no gateway is running on ${dataDir}; using ${located.address.base} (--url names another)\n`);
+  }
+  const gatewayUrl = located.address.base;
   const platform = io.platform ?? process.platform;
   const os: ClientOs = platform === 'darwin' || platform === 'win32' ? platform : 'linux';
   const ienv: InstallEnv = { home: io.home ?? homedir(), platform: os, env: io.env };
   const bridgeCommand = io.bridgeCommand ?? { command: process.execPath, args: [realpathSync(process.argv[1]!)] };
-  const entryName = values.name ?? defaultEntryName(values.server);
+  const entryName = values.name ?? defaultEntryName(server);
 
   try {
     if (action === 'show') {
       const config = generate(client, {
-        url: endpointUrl(gatewayUrl, values.server),
+        url: endpointAt(located.address, server),
         serverName: entryName,
         bridgeCommand,
         ...(values['token-env'] ? { tokenEnvVar: values['token-env'] } : {}),
@@ -97,12 +110,16 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
       io.stdout(await describe(config, ienv));
       return 0;
     }
-    const dataDir = values['data-dir'] ?? defaultDataDir;
+    // Loaded here: `show` needs neither the token store nor the config file editors.
+    const [{ installClient, removeClient }, { TokenStore }] = await Promise.all([
+      import('../core/clients/client-installer.js'),
+      import('../core/security/token-store.js'),
+    ]);
     const tokens = await TokenStore.open(dataDir, { env: {} });
     for (const warning of tokens.warnings) io.stderr(`gatehouse: warning: ${warning}\n`);
     try {
       if (action === 'remove') {
-        const result = await removeClient({ client, entryName, ...(values.server !== undefined ? { server: values.server } : {}) }, tokens, ienv);
+        const result = await removeClient({ client, entryName, ...(server !== undefined ? { server } : {}) }, tokens, ienv);
         io.stdout(
           result.removed
             ? `Removed "${entryName}" from ${result.file}${result.backup ? ` (backup: ${result.backup})` : ''}.\n`
@@ -118,7 +135,7 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
           entryName,
           bridgeCommand,
           force: values.force === true,
-          ...(values.server !== undefined ? { server: values.server } : {}),
+          ...(server !== undefined ? { server } : {}),
           ...(values.servers !== undefined ? { acl: { servers: values.servers.split(',').map((s) => s.trim()).filter(Boolean) } } : {}),
           ...(values['token-env'] ? { tokenEnvVar: values['token-env'] } : {}),
         },

@@ -22,6 +22,7 @@ import { RequestAuth } from './http/request-auth.js';
 import { checkRequest, malformedPathSegment, sendForbidden, type GuardPolicy, type RequestArea } from './http/request-guard.js';
 import { handleSecurityAdminRequest, type SecurityAdminDeps } from './http/token-api.js';
 import type { ClientInstallDeps } from './http/client-install-api.js';
+import { localUrl } from './http/local-url.js';
 import { handleUiAdminRequest } from './http/ui-admin-routes.js';
 import { AdminToolCaller } from './routing/admin-tool-call.js';
 import { describeTarget } from './security/describe-target.js';
@@ -604,7 +605,8 @@ export class Gateway implements AdminControl {
       serverView: (name) => this.serverView(name),
       backend: (name) => this.#backends.get(name),
       listTools: () => this.listTools(),
-      url: () => this.#url ?? `http://${this.opts.host}:${this.#port}`,
+      // Client configs need an address a client can dial, not the wildcard the gateway may listen on.
+      url: () => localUrl(this.#url ?? `http://${this.opts.host}:${this.#port}`),
       maxBodyBytes: this.#limits.maxBodyBytes,
       ...(this.opts.clientInstall ? { clientInstall: this.opts.clientInstall } : {}),
     };
