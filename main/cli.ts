@@ -20,6 +20,8 @@ import { runAuditCommand } from './cli/audit-command.js';
 import { runAuthCommand } from './cli/auth-command.js';
 import { runBridgeCommand } from './cli/bridge-command.js';
 import { runClientCommand } from './cli/client-command.js';
+import { describeArgsError, unknownCommandMessage } from './cli/parse-command.js';
+import { terminalConfirm } from './cli/terminal.js';
 
 const USAGE = `Usage: gatehouse serve [options]
        gatehouse tokens list | create NAME [--servers a,b] [--admin] | revoke ID
@@ -66,24 +68,25 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
     process.once('SIGINT', () => controller.abort());
     return runAuditCommand(argv.slice(1), { stdout: process.stdout, stderr: process.stderr, env, signal: controller.signal }, defaultDataDir(process.platform, env));
   }
+  if (command !== undefined && !command.startsWith('-') && command !== 'serve') {
+    process.stderr.write(`gatehouse: ${unknownCommandMessage(command)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const options = {
+    config: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '7420' },
+    'allow-host': { type: 'string', multiple: true },
+    'data-dir': { type: 'string' },
+    'log-level': { type: 'string', default: 'info' },
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
+  } as const;
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string' },
-        host: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string', default: '7420' },
-        'allow-host': { type: 'string', multiple: true },
-        'data-dir': { type: 'string' },
-        'log-level': { type: 'string', default: 'info' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options });
   } catch (error) {
-    process.stderr.write(`gatehouse: ${errorMessage(error)}\n\n${USAGE}\n`);
+    process.stderr.write(`gatehouse: ${describeArgsError(error, Object.keys(options))}\n\n${USAGE}\n`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -265,6 +268,7 @@ async function runSecurityCommand(command: 'tokens' | 'secrets' | 'approve', arg
       return text;
     },
     stdinIsTty: process.stdin.isTTY === true,
+    confirm: terminalConfirm(),
   };
   if (command === 'tokens') return runTokensCommand(rest, io, dataDir);
   if (command === 'secrets') return runSecretsCommand(rest, io, dataDir, env.GATEHOUSE_KEYRING === 'none' ? { keyring: 'none' } : {});

@@ -5,11 +5,13 @@
  */
 import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { endpointUrl, generate, isClientId, listClients, type ClientOs, type GeneratedConfig } from '../../shared/client-configs/index.js';
+import { CLIENT_IDS, endpointUrl, generate, isClientId, listClients, type ClientOs, type GeneratedConfig } from '../../shared/client-configs/index.js';
+import { didYouMean } from '../../shared/spelling.js';
 import { errorMessage } from '../core/base/logger.js';
 import { defaultEntryName, installClient, removeClient } from '../core/clients/client-installer.js';
 import { findConfigFile, resolvePathTemplate, type InstallEnv } from '../core/clients/install.js';
 import { TokenStore } from '../core/security/token-store.js';
+import { registeredServerNames, unknownServerLines } from './known-servers.js';
 import { parseCommand } from './parse-command.js';
 
 export const CLIENT_USAGE = `Usage:
@@ -72,12 +74,21 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
     return 2;
   }
   if (!isClientId(client)) {
-    io.stderr(`gatehouse client: unknown client "${client}" (see gatehouse client list)\n`);
+    io.stderr(`gatehouse client: unknown client "${client}"${didYouMean(client, CLIENT_IDS)}; see gatehouse client list\n`);
     return 2;
   }
   if (values.server !== undefined && values.servers !== undefined) {
     io.stderr('gatehouse client: --server already limits the token to that server; leave out --servers\n');
     return 2;
+  }
+  if (action !== 'remove') {
+    // A snippet or token for a misspelt server reaches nothing; `remove` may follow a server's removal.
+    const named = values.server !== undefined ? [values.server] : (values.servers?.split(',').map((s) => s.trim()).filter(Boolean) ?? []);
+    const lines = named.length > 0 ? unknownServerLines('client', named, await registeredServerNames(values['data-dir'] ?? defaultDataDir)) : [];
+    if (lines.length > 0) {
+      io.stderr(`${lines.join('\n')}\n`);
+      return 2;
+    }
   }
   const gatewayUrl = values.url ?? 'http://127.0.0.1:7420';
   const platform = io.platform ?? process.platform;

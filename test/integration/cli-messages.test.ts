@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Registry } from '../../main/core/config/registry.js';
 import { cliEnv, ensureCliBuilt, runCli, startCli, stopCli, type CliProcess } from '../support/cli.js';
 import { SERVERS } from './harness.js';
 
@@ -56,5 +57,92 @@ describe('serve --config: errors as documented', () => {
     const run = startCli(['serve', '--config', config, '--port', '0', '--data-dir', path.join(tmp, 'data-vscode')], { env: cliEnv() });
     started.push(run);
     await run.waitForStdout(/^\s+memory\s+stdio\s+running\s+\d+ tools$/m);
+  });
+});
+
+describe('mistyped commands, clients and options', () => {
+  it('suggests the command a typo meant', async () => {
+    const { code, stderr } = await runCli(['token', 'list']);
+    expect(code).toBe(2);
+    expect(stderr.split('\n')[0]).toBe('gatehouse: unknown command "token" (did you mean "tokens"?)');
+  });
+
+  it('suggests the client a typo meant', async () => {
+    const { code, stderr } = await runCli(['client', 'show', 'claud-desktop']);
+    expect(code).toBe(2);
+    expect(stderr).toBe('gatehouse client: unknown client "claud-desktop" (did you mean "claude-desktop"?); see gatehouse client list\n');
+  });
+
+  it.each([
+    [['tokens', 'list', '--serverz', 'a'], 'gatehouse tokens: unknown option --serverz (did you mean --servers?)'],
+    [['secrets', 'list', '--forse'], 'gatehouse secrets: unknown option --forse (did you mean --force?)'],
+    [['serve', '--prot', '7000'], 'gatehouse: unknown option --prot (did you mean --port?)'],
+    [['client', 'show', 'cursor', '--server'], 'gatehouse client: --server needs a value'],
+    [['tokens', 'create', 'x', '--admin=yes'], 'gatehouse tokens: --admin takes no value'],
+    [['bridge', 'extra'], 'gatehouse bridge: unexpected argument "extra"'],
+  ])('%j: one clear line, then the usage', async (args, line) => {
+    const { code, stderr } = await runCli(args);
+    expect(code).toBe(2);
+    const [first, blank, usage] = stderr.split('\n');
+    expect(first).toBe(line);
+    expect(blank).toBe('');
+    expect(usage).toMatch(/^Usage/);
+    expect(stderr).not.toContain('To specify a positional argument');
+  });
+});
+
+describe('servers that are not in the registry', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = path.join(tmp, 'data-registry');
+    const registry = await Registry.open(dataDir);
+    await registry.importServers({
+      memory: { transport: 'stdio', command: process.execPath, args: [SERVERS.memory], env: {}, isolation: 'shared', enabled: true },
+      github: { transport: 'streamable-http', url: 'https://api.example/mcp', headers: {}, enabled: true },
+    });
+    registry.dispose();
+  });
+
+  it('tokens create --servers refuses unknown names, with a suggestion, unless --force', async () => {
+    const refused = await runCli(['tokens', 'create', 'ci', '--servers', 'memory,githb,nosuch', '--data-dir', dataDir]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      'gatehouse tokens: unknown server "githb" (did you mean "github"?)\n' +
+        'gatehouse tokens: unknown server "nosuch"\n' +
+        'The registry has: memory, github. Nothing was created; --force creates the token anyway.\n',
+    );
+    expect(refused.stdout).toBe('');
+    expect((await runCli(['tokens', 'list', '--data-dir', dataDir])).stdout).toBe('No tokens stored.\n');
+
+    const forced = await runCli(['tokens', 'create', 'ci', '--servers', 'nosuch', '--force', '--data-dir', dataDir]);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toMatch(/^gth_\S+\n$/);
+    expect((await runCli(['tokens', 'create', 'ok', '--servers', 'memory', '--data-dir', dataDir])).code).toBe(0);
+  });
+
+  it('client show --server names the unknown server and prints no snippet', async () => {
+    const { code, stdout, stderr } = await runCli(['client', 'show', 'cursor', '--server', 'memry', '--data-dir', dataDir]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('gatehouse client: unknown server "memry" (did you mean "memory"?)\nThe registry has: memory, github.\n');
+  });
+});
+
+describe('secrets in use', () => {
+  it('secrets delete of a secret in use refuses without a terminal, naming the servers; --force deletes', async () => {
+    const secretsDir = path.join(tmp, 'data-secrets');
+    await runCli(['secrets', 'set', 'memory-key', '--data-dir', secretsDir], { input: 'k3y' });
+    const registry = await Registry.open(secretsDir);
+    await registry.put('keyed', { transport: 'stdio', command: 'node', args: [], env: { API_KEY: '${secret:memory-key}' }, isolation: 'shared', enabled: true });
+    registry.dispose();
+    const refused = await runCli(['secrets', 'delete', 'memory-key', '--data-dir', secretsDir]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      'gatehouse secrets: "memory-key" is used by keyed (env.API_KEY); it cannot start without it. Nothing was deleted; --force deletes it anyway.\n',
+    );
+    expect((await runCli(['secrets', 'list', '--data-dir', secretsDir])).stdout).toMatch(/^memory-key\s/m);
+    const forced = await runCli(['secrets', 'delete', 'memory-key', '--force', '--data-dir', secretsDir]);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toBe('Deleted secret "memory-key". keyed cannot start without it until it is set again.\n');
   });
 });

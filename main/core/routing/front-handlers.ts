@@ -32,7 +32,9 @@ function registerToolHandlers(server: Server, view: RouteView, router: FrontRout
     if (!target || !backend || !backend.catalog?.tools.some((t) => t.name === target.name)) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${exposed} not found`);
     }
-    if (!view.isToolAllowed(target.server, target.name)) return filteredToolResult(target.name, target.server);
+    if (!view.isToolAllowed(target.server, target.name)) {
+      return filteredToolResult(target.name, target.server, view.refusingToken?.(target.server, target.name));
+    }
     return router.forward(backend, ctx, 'tools/call', { ...request.params, name: target.name });
   });
 }

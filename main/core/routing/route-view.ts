@@ -18,6 +18,11 @@ export interface RouteView {
   resolveTool(exposed: string): { server: string; name: string } | undefined;
   resolvePrompt(exposed: string): { server: string; name: string } | undefined;
   isToolAllowed(server: string, tool: string): boolean;
+  /**
+   * The client token whose own tool filter refuses a tool the server's filter allows (for the
+   * refusal's wording); `undefined` when the server's filter is the one that refuses.
+   */
+  refusingToken?(server: string, tool: string): string | undefined;
 }
 
 export interface AggregateViewDeps {
@@ -142,5 +147,14 @@ export function restrictView(view: RouteView, principal: Principal): RouteView {
       return target && principal.canUseServer(target.server) ? target : undefined;
     },
     isToolAllowed: (server, tool) => view.isToolAllowed(server, tool) && principal.isToolAllowed(server, tool),
+    refusingToken: (server, tool) => refusingToken(view.isToolAllowed(server, tool), principal, server, tool),
   };
+}
+
+/**
+ * The name of `principal`'s token when its own tool filter is what refuses `tool`, that is when
+ * the server's filter allows it (`serverAllows`); `undefined` otherwise.
+ */
+export function refusingToken(serverAllows: boolean, principal: Principal, server: string, tool: string): string | undefined {
+  return serverAllows && !principal.isToolAllowed(server, tool) ? principal.name : undefined;
 }
