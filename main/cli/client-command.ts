@@ -5,13 +5,14 @@
  */
 import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { CLIENT_IDS, endpointUrl, generate, isClientId, listClients, type ClientOs, type GeneratedConfig } from '../../shared/client-configs/index.js';
+import { CLIENT_IDS, endpointToolNames, endpointUrl, generate, isClientId, listClients, type ClientOs, type GeneratedConfig } from '../../shared/client-configs/index.js';
 import { didYouMean } from '../../shared/spelling.js';
 import { errorMessage } from '../core/base/logger.js';
 import { defaultEntryName, installClient, removeClient } from '../core/clients/client-installer.js';
 import { findConfigFile, resolvePathTemplate, type InstallEnv } from '../core/clients/install.js';
 import { TokenStore } from '../core/security/token-store.js';
 import { registeredServerNames, unknownServerLines } from './known-servers.js';
+import { readLiveTools } from './live-tools.js';
 import { parseCommand } from './parse-command.js';
 
 export const CLIENT_USAGE = `Usage:
@@ -40,6 +41,8 @@ export interface ClientCommandIo {
   platform?: NodeJS.Platform;
   /** How stdio clients start the bridge; default: this Node and this CLI script. */
   bridgeCommand?: { command: string; args?: readonly string[] };
+  /** Reaches the running gateway's admin API (its tool list); default: the global fetch. */
+  fetch?: typeof fetch;
 }
 
 /** Runs `gatehouse client ...` (`argv` is what follows `client`); resolves to the exit code. */
@@ -81,9 +84,10 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
     io.stderr('gatehouse client: --server already limits the token to that server; leave out --servers\n');
     return 2;
   }
+  const servers = values.servers?.split(',').map((s) => s.trim()).filter(Boolean);
   if (action !== 'remove') {
     // A snippet or token for a misspelt server reaches nothing; `remove` may follow a server's removal.
-    const named = values.server !== undefined ? [values.server] : (values.servers?.split(',').map((s) => s.trim()).filter(Boolean) ?? []);
+    const named = values.server !== undefined ? [values.server] : (servers ?? []);
     const lines = named.length > 0 ? unknownServerLines('client', named, await registeredServerNames(values['data-dir'] ?? defaultDataDir)) : [];
     if (lines.length > 0) {
       io.stderr(`${lines.join('\n')}\n`);
@@ -98,12 +102,21 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
   const entryName = values.name ?? defaultEntryName(values.server);
 
   try {
+    // The tools the client would see, for the tool-count and name-length warnings.
+    let toolNames: string[] | undefined;
+    const reachable = listClients().find((c) => c.id === client)?.transport !== 'unreachable';
+    if (action !== 'remove' && reachable) {
+      const live = await readLiveTools(gatewayUrl, io.env, io.fetch);
+      if (live.ok) toolNames = endpointToolNames(live.tools, values.server !== undefined ? { server: values.server } : servers ? { servers } : {});
+      else io.stderr(`gatehouse client: tool counts and name lengths not checked: ${live.why}\n`);
+    }
     if (action === 'show') {
       const config = generate(client, {
         url: endpointUrl(gatewayUrl, values.server),
         serverName: entryName,
         bridgeCommand,
         ...(values['token-env'] ? { tokenEnvVar: values['token-env'] } : {}),
+        ...(toolNames ? { toolNames } : {}),
       });
       io.stdout(await describe(config, ienv));
       return 0;
@@ -130,8 +143,9 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
           bridgeCommand,
           force: values.force === true,
           ...(values.server !== undefined ? { server: values.server } : {}),
-          ...(values.servers !== undefined ? { acl: { servers: values.servers.split(',').map((s) => s.trim()).filter(Boolean) } } : {}),
+          ...(servers !== undefined ? { acl: { servers } } : {}),
           ...(values['token-env'] ? { tokenEnvVar: values['token-env'] } : {}),
+          ...(toolNames ? { toolNames } : {}),
         },
         tokens,
         ienv,

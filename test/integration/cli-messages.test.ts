@@ -146,3 +146,33 @@ describe('secrets in use', () => {
     expect(forced.stdout).toBe('Deleted secret "memory-key". keyed cannot start without it until it is set again.\n');
   });
 });
+
+describe('client show and the running gateway', () => {
+  it('warns about more tools than the client takes, counted from the live tool list', async () => {
+    const dataDir = path.join(tmp, 'data-live');
+    const everything = { command: process.execPath, args: [SERVERS.everything] };
+    const config = await file('many.json', JSON.stringify({ mcpServers: { a: everything, b: everything, c: everything } }));
+    const run = startCli(['serve', '--config', config, '--port', '0', '--data-dir', dataDir]);
+    started.push(run);
+    const [, url] = await run.waitForStdout(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    const [, adminToken] = await run.waitForStdout(/^Admin token \(shown once, copy it now\): (gth_\S+)$/m);
+    await run.waitForStdout(/^\s+c\s+stdio\s+running/m);
+    const listed = (await (await fetch(`${url}/admin/tools`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { tools: Array<{ enabled: boolean }> };
+    const enabled = listed.tools.filter((t) => t.enabled).length;
+    expect(enabled).toBeGreaterThan(40);
+
+    const env = cliEnv({ GATEHOUSE_ADMIN_TOKEN: adminToken! });
+    const all = await runCli(['client', 'show', 'cursor', '--url', url!, '--data-dir', dataDir], { env });
+    expect(all.code).toBe(0);
+    expect(all.stdout).toContain(`warning: Cursor sends only the first 40 tools to the agent (40); this endpoint offers ${enabled} tools.`);
+    const one = await runCli(['client', 'show', 'cursor', '--server', 'a', '--url', url!, '--data-dir', dataDir], { env });
+    expect(one.code).toBe(0);
+    expect(one.stdout).not.toContain('warning: Cursor');
+
+    // Without an admin token the counts cannot be read: said, not guessed.
+    const blind = await runCli(['client', 'show', 'cursor', '--url', url!, '--data-dir', dataDir]);
+    expect(blind.code).toBe(0);
+    expect(blind.stdout).not.toContain('warning: Cursor');
+    expect(blind.stderr).toContain('gatehouse client: tool counts and name lengths not checked: set GATEHOUSE_ADMIN_TOKEN to an admin token');
+  }, 60_000);
+});
