@@ -19,6 +19,7 @@ import {
   RELAYED_CLIENT_CAPABILITIES,
   RemoteConnector,
   spawnStdio,
+  upstreamErrorMessage,
   type RemoteAuth,
   type StdioEnvironment,
 } from './upstream.js';
@@ -264,8 +265,8 @@ export class Backend {
       // A start that timed out may still be running: make it stand down.
       const current = ++this.#generation;
       const tail = this.stderrTail(5).filter((l) => l.trim() !== '');
-      const reason = errorMessage(error) + (tail.length > 0 ? ` (stderr: ${tail.join(' | ')})` : '');
-      this.deps.logger.warn('backend failed to start', { server: this.name, reason });
+      // Said once, by the state change (the gateway logs it).
+      const reason = upstreamErrorMessage(error) + (tail.length > 0 ? ` (stderr: ${tail.join(' | ')})` : '');
       await this.#teardown();
       if (current !== this.#generation) return;
       const authReason = this.deps.authFailure?.(this.name, error);
@@ -501,7 +502,7 @@ export class Backend {
         transport = proc; // a probe run (started by connect), closed again once the catalog is read
       }
     } else {
-      this.#remote = new RemoteConnector(config, this.deps.remoteAuth?.(this.name, config));
+      this.#remote = new RemoteConnector(this.name, config, this.deps.remoteAuth?.(this.name, config));
       transport = this.#remote.createTransport();
       transport.onclose = undefined;
     }
