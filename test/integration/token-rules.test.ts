@@ -10,14 +10,16 @@ import { bearer, startServeGateway, type ServeGateway } from './serve-gateway.js
 
 let gw: ServeGateway;
 let remote: RunningBackend;
+let legacy: RunningBackend;
 let narrow: string;
 const pool = clientPool();
 
 beforeAll(async () => {
-  remote = await startEverythingHttp('streamableHttp');
+  [remote, legacy] = await Promise.all([startEverythingHttp('streamableHttp'), startEverythingHttp('sse')]);
   gw = await startServeGateway({
     everything: { command: process.execPath, args: [SERVERS.everything], toolFilter: { block: ['get-sum'] } },
     remote: { type: 'streamable-http', url: remote.url, toolFilter: { block: ['get-sum'] } },
+    legacy: { type: 'sse', url: legacy.url, toolFilter: { block: ['get-sum'] } },
   });
   narrow = await gw.createToken('narrow', { servers: '*', toolFilter: { block: ['echo'] } });
 }, 60_000);
@@ -26,6 +28,7 @@ afterAll(async () => {
   await pool.closeAll();
   await gw?.stop();
   await remote?.stop();
+  await legacy?.stop();
 });
 
 const TOKEN_RULE = (server: string): string =>
@@ -38,6 +41,7 @@ describe('whose rule refused a call', () => {
     ['aggregate /sse', '/sse', 'remote__', 'remote', true],
     ['per-server stdio (bridged)', '/servers/everything/mcp', '', 'everything', false],
     ['per-server streamable HTTP (pass-through)', '/servers/remote/mcp', '', 'remote', false],
+    ['per-server legacy SSE (pass-through)', '/servers/legacy/sse', '', 'legacy', true],
   ])('%s', async (_way, path, prefix, server, sse) => {
     const client = await pool.connect(`${gw.url}${path}`, { headers: bearer(narrow), sse });
     const names = (await client.listTools()).tools.map((t) => t.name);

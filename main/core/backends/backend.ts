@@ -483,12 +483,14 @@ export class Backend {
    * The catalog a client with `capabilities` (as its upstream sessions advertise them) is
    * served: the backend's own, or, for a per-client backend and other capabilities, the one an
    * upstream session with those capabilities lists (read once, on a short-lived session). If
-   * that read fails, the backend's own catalog.
+   * that read fails, the backend's own catalog. With `read: false` nothing is read: the catalog
+   * known for those capabilities, or the backend's own.
    */
-  async catalogFor(capabilities: ClientCapabilities): Promise<Catalog | undefined> {
+  async catalogFor(capabilities: ClientCapabilities, opts: { read?: boolean } = {}): Promise<Catalog | undefined> {
     const own = this.#catalog;
     const running = this.#state.status === 'running' || this.#state.status === 'degraded';
     if (!own || !running || !this.isPerClient || capabilityKey(capabilities) === OWN_CAPABILITIES_KEY) return own;
+    if (opts.read === false) return (await this.#byCapabilities.peek(capabilities)) ?? own;
     return this.#byCapabilities.get(capabilities);
   }
 

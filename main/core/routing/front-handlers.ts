@@ -31,8 +31,9 @@ function registerToolHandlers(server: Server, view: RouteView, router: FrontRout
     const exposed = request.params.name;
     const target = view.resolveTool(exposed);
     const backend = target && findBackend(view, target.server);
-    // Only what this client is listed: the backend would not serve it the others.
-    const served = backend && (await backend.catalogFor(router.capabilities(ctx)));
+    // Not what this client was listed (the backend would not serve it); a client that calls
+    // without listing first is not kept waiting for a listing: the backend decides.
+    const served = backend && (await backend.catalogFor(router.capabilities(ctx), { read: false }));
     if (!target || !backend || !backend.catalog?.tools.some((t) => t.name === target.name) || !served?.tools.some((t) => t.name === target.name)) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${exposed} not found`);
     }
