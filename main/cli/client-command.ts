@@ -11,8 +11,6 @@ import { errorMessage } from '../core/base/logger.js';
 import { defaultEntryName, installClient, removeClient } from '../core/clients/client-installer.js';
 import { findConfigFile, resolvePathTemplate, type InstallEnv } from '../core/clients/install.js';
 import { TokenStore } from '../core/security/token-store.js';
-import { registeredServerNames, unknownServerLines } from './known-servers.js';
-import { readLiveTools } from './live-tools.js';
 import { parseCommand } from './parse-command.js';
 
 export const CLIENT_USAGE = `Usage:
@@ -88,7 +86,9 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
   if (action !== 'remove') {
     // A snippet or token for a misspelt server reaches nothing; `remove` may follow a server's removal.
     const named = values.server !== undefined ? [values.server] : (servers ?? []);
-    const lines = named.length > 0 ? unknownServerLines('client', named, await registeredServerNames(values['data-dir'] ?? defaultDataDir)) : [];
+    // Loaded only when needed: the registry brings lowdb and zod, which `client show` alone does not need.
+    const known = named.length > 0 ? await import('./known-servers.js') : undefined;
+    const lines = known ? known.unknownServerLines('client', named, await known.registeredServerNames(values['data-dir'] ?? defaultDataDir)) : [];
     if (lines.length > 0) {
       io.stderr(`${lines.join('\n')}\n`);
       return 2;
@@ -106,6 +106,7 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
     let toolNames: string[] | undefined;
     const reachable = listClients().find((c) => c.id === client)?.transport !== 'unreachable';
     if (action !== 'remove' && reachable) {
+      const { readLiveTools } = await import('./live-tools.js');
       const live = await readLiveTools(gatewayUrl, io.env, io.fetch);
       if (live.ok) toolNames = endpointToolNames(live.tools, values.server !== undefined ? { server: values.server } : servers ? { servers } : {});
       else io.stderr(`gatehouse client: tool counts and name lengths not checked: ${live.why}\n`);

@@ -7,7 +7,6 @@
 import { errorMessage } from '../core/base/logger.js';
 import type { TokenAcl } from '../core/security/acl.js';
 import { TokenStore, type TokenInfo } from '../core/security/token-store.js';
-import { registeredServerNames, unknownServerLines } from './known-servers.js';
 import { parseCommand } from './parse-command.js';
 import type { CommandIo } from './secrets-command.js';
 
@@ -70,7 +69,9 @@ export async function runTokensCommand(argv: readonly string[], io: Pick<Command
       const servers = values.servers === undefined ? '*' : values.servers.split(',').map((s) => s.trim()).filter(Boolean);
       if (servers !== '*' && !values.force) {
         // A token for a misspelt server reaches nothing, and nothing would say so.
-        const lines = unknownServerLines('tokens', servers, await registeredServerNames(dataDir));
+        // Loaded here only: the registry brings lowdb and zod, which `tokens list` does not need.
+        const known = await import('./known-servers.js');
+        const lines = known.unknownServerLines('tokens', servers, await known.registeredServerNames(dataDir));
         if (lines.length > 0) {
           io.stderr(`${lines.join('\n')} Nothing was created; --force creates the token anyway.\n`);
           return 2;
