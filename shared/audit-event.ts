@@ -10,7 +10,9 @@ export type AuditKind = (typeof AUDIT_KINDS)[number];
 /**
  * How a message ended. The split lets a user tell a network problem (`timeout`,
  * `backend_unreachable`, `backend_http_error`) from the backend's own error (`tool_error`,
- * `rpc_error`) and from the gateway's refusals (`denied` by an ACL, `filtered` by a tool filter).
+ * `rpc_error`) and from the gateway's refusals (`denied` by an ACL or a limit such as the JSON
+ * depth, `filtered` by a tool filter, `rate_limited` over the token's rate). New outcomes go at
+ * the end.
  */
 export const AUDIT_OUTCOMES = [
   'ok',
@@ -21,6 +23,7 @@ export const AUDIT_OUTCOMES = [
   'timeout',
   'backend_unreachable',
   'backend_http_error',
+  'rate_limited',
 ] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 

@@ -114,6 +114,8 @@ export function createHttpControlApi(opts: Readonly<HttpControlApiOptions>): Con
     setSecret: async (name, value) => void (await call('PUT', `/admin/secrets/${seg(name)}`, { value })),
     deleteSecret: async (name) => void (await call('DELETE', `/admin/secrets/${seg(name)}`)),
     info: () => call('GET', '/admin/info'),
+    getSettings: () => call('GET', '/admin/settings'),
+    updateSettings: (patch) => call('PUT', '/admin/settings', patch),
     async signIn(name) {
       const answer = await call<{ url?: string | null; opened?: boolean }>('POST', `/admin/servers/${seg(name)}/auth/login`);
       return { url: answer.url ?? '', opened: answer.opened === true };

@@ -225,6 +225,52 @@ export interface GatewayInfo {
   secretStore: SecretStoreStatus;
 }
 
+/** How a limit's number reads: bytes, milliseconds, a rate per second, or a plain count. */
+export type LimitUnit = 'bytes' | 'ms' | 'per-second' | 'count';
+
+/**
+ * One gateway limit as Settings shows it (`GET /admin/settings`). Precedence: a `gatehouse
+ * serve` flag, then the value saved in Settings, then the default.
+ */
+export interface LimitSetting {
+  /** The limit's name in `GatewayLimits` and in `registry.json` (`settings.limits.<key>`). */
+  key: string;
+  title: string;
+  description: string;
+  unit: LimitUnit;
+  /** What the running gateway applies now. */
+  value: number;
+  /** What the settings, flags and defaults give; differs from {@link value} until a restart for `restart` limits. */
+  configured: number;
+  default: number;
+  /** The value saved in Settings, when there is one. */
+  saved?: number;
+  /** Where {@link configured} comes from. */
+  source: 'flag' | 'settings' | 'default';
+  /** `live`: a saved change applies at once; `restart`: at the gateway's next start. */
+  applies: 'live' | 'restart';
+  /** Whole numbers only. */
+  integer: boolean;
+  /** Smallest value (excluded when {@link minExclusive}). */
+  min?: number;
+  minExclusive?: boolean;
+  max?: number;
+}
+
+/** `GET /admin/settings`: the gateway's settings that the UI edits. */
+export interface GatewaySettings {
+  limits: LimitSetting[];
+}
+
+/**
+ * `PUT /admin/settings`: each limit named is set to the number, or back to its default with
+ * `null`; the others keep their saved values. A 400 names each bad field in `details`
+ * (`limits.<key>: <what is wrong>`).
+ */
+export interface SettingsPatch {
+  limits?: Record<string, number | null>;
+}
+
 /**
  * The answer to {@link ControlApi.signIn}: the authorization URL to open, and whether the gateway
  * already opened it (the desktop app hands it to the system browser). `url` is empty when no
@@ -302,6 +348,10 @@ export interface ControlApi {
 
   /** The gateway's version, data directory and secret store. */
   info(): Promise<GatewayInfo>;
+  /** The limits, each with its value, default, where it comes from and when a change applies. */
+  getSettings(): Promise<GatewaySettings>;
+  /** Saves limits; rejects with status 400 whose `details` name each bad field (`limits.<key>: ...`). */
+  updateSettings(patch: SettingsPatch): Promise<GatewaySettings>;
   /**
    * Starts an OAuth sign-in to a remote server that needs one ({@link ServerView.needsAuth}).
    * When `opened` is false the caller opens `url` itself; the server view stops saying

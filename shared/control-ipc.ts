@@ -51,6 +51,8 @@ export const CONTROL_CALLS = [
   'setSecret',
   'deleteSecret',
   'info',
+  'getSettings',
+  'updateSettings',
   'signIn',
   'chooseEncryptedFileSecrets',
 ] as const satisfies ReadonlyArray<keyof ControlApi>;

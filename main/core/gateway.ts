@@ -12,18 +12,20 @@ import { DisposableStore } from './base/disposable.js';
 import { Emitter, type Event } from './base/emitter.js';
 import { errorMessage, type Logger } from './base/logger.js';
 import type { Registry } from './config/registry.js';
-import { handleAdmin, json, problem, type AdminControl, type ServerView, type ToolView } from './http/admin-api.js';
+import { handleAdmin, json, problem, type AdminControl, type ServerView, type SettingsUpdate, type ToolView } from './http/admin-api.js';
 import { handleAuditRequest, type AuditSource } from './http/audit-api.js';
 import { sendJsonRpcError } from './http/body.js';
+import { McpAdmission, type McpTarget } from './http/mcp-admission.js';
 import { McpEndpoints } from './http/mcp-endpoints.js';
 import { HttpPassthrough, type PassthroughBackend } from './http/passthrough.js';
 import { RequestAuth } from './http/request-auth.js';
-import { checkRequest, sendForbidden, type GuardPolicy, type RequestArea } from './http/request-guard.js';
+import { checkRequest, malformedPathSegment, sendForbidden, type GuardPolicy, type RequestArea } from './http/request-guard.js';
 import { handleSecurityAdminRequest, type SecurityAdminDeps } from './http/token-api.js';
 import { defaultUiDir, isUiPath, serveUi } from './http/ui-static.js';
 import { ApprovalGate } from './security/approval-gate.js';
 import type { ApprovalStore } from './security/approvals.js';
-import { applyHttpLimits, resolveLimits, type GatewayLimits } from './security/limits.js';
+import { applyLimitsPatch, LimitsInForce } from './security/limit-settings.js';
+import { applyHttpLimits, connectionsCheckingIntervalMs, type GatewayLimits } from './security/limits.js';
 import { RateLimiter } from './security/rate-limit.js';
 import { findSecretRefs, resolveSecretRefs } from './security/secret-refs.js';
 import type { SecretStore } from './security/secret-store.js';
@@ -35,7 +37,7 @@ import { OAuthBroker } from './oauth/broker.js';
 import { handleOAuthAdminRequest, handleOAuthCallback } from './oauth/oauth-routes.js';
 import { MemorySecretStore } from './security/secret-store.js';
 import { defaultSecretStoreStatus } from './security/secret-store-status.js';
-import type { GatewayInfo, SecretStoreStatus } from '../../shared/control-api.js';
+import type { GatewayInfo, GatewaySettings, SecretStoreStatus } from '../../shared/control-api.js';
 
 export interface GatewayOptions {
   registry: Registry;
@@ -71,7 +73,11 @@ export interface GatewayOptions {
   allowedHosts?: string[];
   /** Origins allowed to call the gateway from a browser (none by default; /admin also allows its own). */
   allowedOrigins?: string[];
-  /** Overrides of {@link GatewayLimits} (body size, sessions, rate, timeouts). */
+  /**
+   * Overrides of {@link GatewayLimits} (body size, sessions, rate, timeouts), as `serve` flags
+   * give them: they win over the limits saved in the registry's settings, which win over the
+   * defaults.
+   */
   limits?: Partial<GatewayLimits>;
   /** Same as `limits.maxBodyBytes`. */
   maxBodyBytes?: number;
@@ -107,10 +113,13 @@ export class Gateway implements AdminControl {
   readonly #promptNames: NameTable;
   readonly #filters = new Map<string, ToolPredicate>();
   readonly #tokens: TokenStore;
-  readonly #limits: GatewayLimits;
+  /** Flags over settings over defaults; the live ones follow the settings while running. */
+  readonly #limitsInForce: LimitsInForce;
   readonly #rate: RateLimiter;
-  /** Who may call: client and admin tokens, the rate limit. */
+  /** Who may call: client and admin tokens. */
   readonly #auth: RequestAuth;
+  /** What a client request passes before an endpoint: its body checked, its cost taken from the rate. */
+  readonly #admission: McpAdmission;
   readonly #approvalGate: ApprovalGate;
   #port = 0;
   readonly #disposables = new DisposableStore();
@@ -133,13 +142,16 @@ export class Gateway implements AdminControl {
     this.#promptNames = new NameTable({ maxLength });
     this.#tokens =
       opts.tokens ?? TokenStore.inMemory({ env: { GATEHOUSE_TOKEN: opts.clientToken, GATEHOUSE_ADMIN_TOKEN: opts.adminToken } });
-    this.#limits = resolveLimits({
+    const flags = {
       ...opts.limits,
       ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}),
       ...(opts.sessionIdleMs !== undefined ? { sessionIdleMs: opts.sessionIdleMs } : {}),
-    });
-    this.#rate = new RateLimiter({ ratePerSecond: this.#limits.ratePerSecond, burst: this.#limits.rateBurst });
-    this.#auth = new RequestAuth(this.#tokens, this.#rate);
+    };
+    this.#limitsInForce = new LimitsInForce(flags, opts.registry.settings().limits);
+    const limits = this.#limitsInForce.current;
+    this.#rate = new RateLimiter({ ratePerSecond: limits.ratePerSecond, burst: limits.rateBurst });
+    this.#auth = new RequestAuth(this.#tokens);
+    this.#admission = new McpAdmission({ limits: () => this.#limits, rate: this.#rate, audit: (event) => this.#audit(event) });
     const secrets = opts.secrets ?? { get: () => Promise.resolve(undefined) };
     // OAuth tokens live in the secret store; without one (tests), in memory.
     this.#oauth = new OAuthBroker({
@@ -168,7 +180,7 @@ export class Gateway implements AdminControl {
       ...(opts.dataDir ? { stateDir: opts.dataDir } : {}),
     });
     this.#passthrough = new HttpPassthrough({
-      maxBodyBytes: this.#limits.maxBodyBytes,
+      maxBodyBytes: limits.maxBodyBytes,
       log: (level, msg, fields) => logger[level](msg, fields),
     });
     this.#endpoints = new McpEndpoints({
@@ -184,11 +196,16 @@ export class Gateway implements AdminControl {
       passthrough: this.#passthrough,
       passthroughTarget: (backend) => this.#passthroughTarget(backend),
       isToolAllowed: (server, tool) => this.#isToolAllowed(server, tool),
-      maxBodyBytes: this.#limits.maxBodyBytes,
-      sessionIdleMs: this.#limits.sessionIdleMs,
-      maxSessions: this.#limits.maxSessions,
+      maxBodyBytes: limits.maxBodyBytes,
+      sessionIdleMs: limits.sessionIdleMs,
+      maxSessions: limits.maxSessions,
       logger: logger.child('endpoints'),
     });
+  }
+
+  /** The limits in force now. */
+  get #limits(): Readonly<GatewayLimits> {
+    return this.#limitsInForce.current;
   }
 
   /** The base URL clients use, once started (e.g. `http://127.0.0.1:7420`). */
@@ -203,12 +220,14 @@ export class Gateway implements AdminControl {
     this.#disposables.add(
       this.opts.registry.onDidChange((change) => {
         for (const name of [...change.added, ...change.updated, ...change.removed]) this.#filters.delete(name);
+        if (change.settingsChanged) this.#applyLiveLimits();
         this.#onDidChangeServers.fire();
       }),
     );
     this.#watchSecurity();
     this.#disposables.add(this.#oauth.onDidChange((event) => void this.#onOAuthEvent(event.kind, event.server, 'reason' in event ? event.reason : undefined)));
-    const http = createServer((req, res) => {
+    // Node checks header and request timeouts every 30 s unless told otherwise (see limits.ts).
+    const http = createServer({ connectionsCheckingInterval: connectionsCheckingIntervalMs(this.#limits) }, (req, res) => {
       this.#route(req, res).catch((error: unknown) => {
         this.opts.logger.error('request failed', { url: req.url, error: errorMessage(error) });
         if (!res.headersSent) sendJsonRpcError(res, 500, -32603, 'internal gateway error');
@@ -248,6 +267,7 @@ export class Gateway implements AdminControl {
         try {
           await this.#backends.stopAll();
         } finally {
+          this.#admission.dispose();
           this.#disposables.dispose();
           this.#oauth.dispose();
           const http = this.#http;
@@ -358,6 +378,17 @@ export class Gateway implements AdminControl {
     };
   }
 
+  settings(): GatewaySettings {
+    return { limits: this.#limitsInForce.describe(this.opts.registry.settings().limits) };
+  }
+
+  async updateSettings(body: unknown): Promise<SettingsUpdate> {
+    const patched = applyLimitsPatch(this.opts.registry.settings().limits, body);
+    if (!patched.ok) return patched;
+    await this.opts.registry.updateSettings({ limits: patched.limits });
+    return { ok: true, settings: this.settings() };
+  }
+
   listTools(): ToolView[] {
     return this.#backends.all().flatMap((backend) =>
       (backend.catalog?.tools ?? []).map((tool) => {
@@ -376,6 +407,15 @@ export class Gateway implements AdminControl {
   }
 
   // --- internals -------------------------------------------------------------------------------
+
+  /** The settings changed: the live limits take their new values at once (the others at the next start). */
+  #applyLiveLimits(): void {
+    const changed = this.#limitsInForce.update(this.opts.registry.settings().limits);
+    if (changed.length === 0) return;
+    const limits = this.#limits;
+    this.#rate.configure({ ratePerSecond: limits.ratePerSecond, burst: limits.rateBurst });
+    this.opts.logger.info('limits changed', Object.fromEntries(changed.map((key) => [key, limits[key]])));
+  }
 
   /** Any change to a backend can change what the aggregate lists: rename, then tell clients. */
   #onBackendEvent(event: BackendEvent): void {
@@ -454,6 +494,12 @@ export class Gateway implements AdminControl {
       req.resume();
       return sendForbidden(res, verdict.message);
     }
+    // Every path decoded below decodes: a malformed one is the client's error, not an internal one.
+    const malformed = malformedPathSegment(path);
+    if (malformed !== undefined) {
+      req.resume();
+      return problem(res, 400, `malformed percent-encoding in path segment "${malformed}"`);
+    }
     // The page needs no token; every API call it makes does.
     if (isUi) return serveUi(req, res, path, this.opts.uiDir ?? defaultUiDir());
     // The authorization server's redirect after a sign-in: no token (a browser brings it), but the state must match.
@@ -474,15 +520,17 @@ export class Gateway implements AdminControl {
     if (!isMcpPath) return problem(res, 404, `nothing at ${path} (endpoints: /mcp, /sse, /servers/<name>/mcp, /servers/<name>/sse, /admin, /healthz)`);
     const principal = this.#auth.client(req, res);
     if (!principal) return;
+    const perServer = /^\/servers\/([^/]+)\/(mcp|sse|messages)$/.exec(path);
+    const target: McpTarget = perServer ? { way: 'per-server', server: decodeURIComponent(perServer[1]!) } : { way: 'aggregate' };
+    if (!(await this.#admission.admit(req, res, principal, target))) return;
     if (path === '/mcp') return this.#endpoints.aggregateStreamable(req, res, principal);
     if (path === '/sse' && req.method === 'GET') return this.#endpoints.aggregateSse(req, res, principal);
     if (path === '/messages' && req.method === 'POST') return this.#endpoints.sseMessage(req, res, { way: 'aggregate', principal });
-    const match = /^\/servers\/([^/]+)\/(mcp|sse|messages)$/.exec(path);
-    if (match) {
-      const endpoint = match[2] as 'mcp' | 'sse' | 'messages';
+    if (perServer && target.way === 'per-server') {
+      const endpoint = perServer[2] as 'mcp' | 'sse' | 'messages';
       if (endpoint === 'sse' && req.method !== 'GET') return problem(res, 405, 'use GET on /sse endpoints');
       if (endpoint === 'messages' && req.method !== 'POST') return problem(res, 405, 'use POST on /messages endpoints');
-      return this.#endpoints.server(req, res, decodeURIComponent(match[1]!), endpoint, principal);
+      return this.#endpoints.server(req, res, target.server, endpoint, principal);
     }
     return problem(res, 405, `${req.method} is not allowed on ${path}`);
   }

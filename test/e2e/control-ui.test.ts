@@ -252,7 +252,7 @@ describe('control UI in Chromium', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: 'Import 1 server' }).click();
     await serverCard('memory').waitFor();
     expect(gw.gateway.serverConfig('memory')).toMatchObject({ env: { API_KEY: '${secret:memory-api_key}' } });
-    expect(await gw.secrets.store.get('memory-api_key')).toBe(API_KEY);
+    expect(await gw.secrets.get('memory-api_key')).toBe(API_KEY);
     await serverCard('memory').getByRole('button', { name: 'Approve and start memory' }).click();
     await page.locator('li.server-card[data-server="memory"][data-status="running"]').waitFor({ timeout: 30_000 });
 

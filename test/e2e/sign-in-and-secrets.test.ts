@@ -15,7 +15,7 @@ import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-server.j
 import { launchChromium } from './support/browser.js';
 import { ADMIN_TOKEN, startUiGateway, type UiGateway } from './support/gateway.js';
 import { buildUi } from './support/ui-build.js';
-import type { GatewayOptions } from '../../main/core/gateway.js';
+import type { StartOptions } from '../integration/harness.js';
 import type { ControlApi, SecretStoreStatus } from '../../shared/control-api.js';
 import { createHttpControlApi } from '../../shared/control-api-http.js';
 import { BRIDGE_GLOBAL } from '../../shared/control-ipc.js';
@@ -53,7 +53,7 @@ describe('sign-in and secret store in the control UI', () => {
     return fixture;
   }
 
-  async function gateway(mcpServers: Record<string, unknown>, options: Partial<GatewayOptions> = {}): Promise<UiGateway> {
+  async function gateway(mcpServers: Record<string, unknown>, options: StartOptions = {}): Promise<UiGateway> {
     const gw = await startUiGateway(uiDir, mcpServers, options);
     cleanups.push(() => gw.stop());
     return gw;
@@ -150,7 +150,7 @@ describe('sign-in and secret store in the control UI', () => {
     const gw = await gateway(
       { keyed: { type: 'http', url: 'http://127.0.0.1:9/mcp', headers: { Authorization: 'Bearer ${secret:api-key}' } } },
       {
-        secrets: new UnavailableSecretStore(NO_KEYRING),
+        secretStore: new UnavailableSecretStore(NO_KEYRING),
         desktop: true,
         // The desktop app would offer the encrypted file; a browser has no way to, so no button.
         secretStoreStatus: () => ({ kind: 'unavailable', message: NO_KEYRING, canChooseEncryptedFile: true }),
@@ -192,7 +192,7 @@ describe('sign-in and secret store in the control UI', () => {
 
   it('in a window with a native bridge (as the desktop app), offers the encrypted-file store behind a confirmation', async () => {
     let status: SecretStoreStatus = { kind: 'unavailable', message: NO_KEYRING, canChooseEncryptedFile: true };
-    const gw = await gateway({}, { secrets: new UnavailableSecretStore(NO_KEYRING), desktop: true, secretStoreStatus: () => status });
+    const gw = await gateway({}, { secretStore: new UnavailableSecretStore(NO_KEYRING), desktop: true, secretStoreStatus: () => status });
     const http = createHttpControlApi({ baseUrl: gw.url, token: ADMIN_TOKEN });
     let chosen = 0;
     // The desktop path end to end but for Electron itself: the main process's IPC handlers

@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayInfo } from '../../shared/control-api.js';
 import { UnavailableSecretStore } from '../../main/core/security/unavailable-secret-store.js';
+import { packageVersion } from '../../main/core/version.js';
 import { FIXTURE_SERVER, startGateway, type RunningGateway } from './harness.js';
 
 const ADMIN = 'admin-token-for-tests';
@@ -64,7 +65,9 @@ describe('admin API and request guards', () => {
       body: JSON.stringify({ name: 'two', command: 'node', args: [FIXTURE_SERVER], env: { FIXTURE_LABEL: 'two' } }),
     });
     expect(added.status).toBe(201);
-    expect(await added.json()).toMatchObject({ name: 'two', status: 'running' });
+    // A stdio server added through the API waits for the user's approval of its launch.
+    expect(await added.json()).toMatchObject({ name: 'two', status: 'stopped', approval: 'pending' });
+    expect(await gw.approveServer('two')).toMatchObject({ name: 'two', status: 'running' });
     const stopped = await admin('/admin/servers/two/stop', { method: 'POST' });
     expect(await stopped.json()).toMatchObject({ status: 'stopped', reason: 'stopped by user' });
     const refused = await fetch(`${gw.url}/servers/two/mcp`, {
@@ -89,7 +92,7 @@ describe('admin API and request guards', () => {
       body: JSON.stringify({ command: 'node', args: [FIXTURE_SERVER, '--crash-on-start'] }),
     });
     expect(res.status).toBe(201);
-    const view = (await res.json()) as { status: string; lastError: string };
+    const view = (await gw.approveServer('crashy')) as { status: string; lastError: string };
     expect(view.status).toBe('error');
     expect(view.lastError).toContain('permission denied');
     const logs = (await (await admin('/admin/servers/crashy/logs')).json()) as { stderr: string[] };
@@ -102,7 +105,8 @@ describe('admin API and request guards', () => {
       method: 'PUT',
       body: JSON.stringify({ command: 'node', args: [FIXTURE_SERVER, '--hang-on-start'] }),
     });
-    const view = (await res.json()) as { status: string; lastError: string };
+    expect(res.status).toBe(201);
+    const view = (await gw.approveServer('hung')) as { status: string; lastError: string };
     expect(view).toMatchObject({ status: 'error', lastError: expect.stringContaining('did not finish within 1500 ms') });
     expect(gw.gateway.serverView('hung')?.pid).toBeUndefined();
     await admin('/admin/servers/hung', { method: 'DELETE' });
@@ -138,8 +142,13 @@ describe('admin API and request guards', () => {
   it('says what runs and where secrets are kept (GET /admin/info)', async () => {
     const res = await admin('/admin/info');
     expect(res.status).toBe(200);
-    // No secret store was given: nothing can resolve a reference, and it says so.
-    expect(await res.json()).toEqual({ version: '0.0.0-test', dataDir: gw.dataDir, desktop: false, secretStore: { kind: 'unavailable', message: 'no secret store' } });
+    // As serve opens it: the encrypted file, its key in a plain file (no keyring here), and it says so.
+    expect(await res.json()).toEqual({
+      version: await packageVersion(),
+      dataDir: gw.dataDir,
+      desktop: false,
+      secretStore: { kind: 'key-file', message: expect.stringContaining('secrets') },
+    });
     expect((await admin('/admin/info', { method: 'POST' })).status).toBe(405);
     expect((await fetch(`${gw.url}/admin/info`, { headers: { authorization: `Bearer ${CLIENT}` } })).status).toBe(403);
   });
@@ -162,7 +171,7 @@ describe('admin API over a secret store that cannot hold secrets', () => {
       { keyed: { command: 'node', args: [FIXTURE_SERVER], env: { FIXTURE_LABEL: '${secret:label}' } } },
       {
         adminToken: ADMIN,
-        secrets: new UnavailableSecretStore(REASON),
+        secretStore: new UnavailableSecretStore(REASON),
         desktop: true,
         secretStoreStatus: () => ({ kind: 'unavailable', message: REASON, canChooseEncryptedFile: true }),
       },

@@ -185,15 +185,16 @@ describe('aggregate /mcp in front of real stdio servers', () => {
     client.setNotificationHandler('notifications/tools/list_changed', () => {
       changed += 1;
     });
-    const res = await fetch(`${gw.url}/admin/servers`, {
+    const res = await gw.admin(`/admin/servers`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'gamma', command: 'node', args: [FIXTURE_SERVER], env: { FIXTURE_LABEL: 'gamma' } }),
     });
     expect(res.status).toBe(201);
+    await gw.approveServer('gamma');
     await expect.poll(() => changed, { timeout: 5000 }).toBeGreaterThan(0);
     expect(text(await client.callTool({ name: 'gamma__echo', arguments: { message: 'new' } }))).toBe('gamma: new');
-    const removed = await fetch(`${gw.url}/admin/servers/gamma`, { method: 'DELETE' });
+    const removed = await gw.admin(`/admin/servers/gamma`, { method: 'DELETE' });
     expect(removed.status).toBe(200);
     expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('gamma__echo');
   });
@@ -205,7 +206,7 @@ describe('aggregate /mcp in front of real stdio servers', () => {
       changed += 1;
     });
     const pidBefore = gw.gateway.serverView('alpha')!.pid;
-    const res = await fetch(`${gw.url}/admin/servers/alpha`, {
+    const res = await gw.admin(`/admin/servers/alpha`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({

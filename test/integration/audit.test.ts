@@ -6,11 +6,10 @@ import { createMcpHandler } from '@modelcontextprotocol/server';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../main/core/audit/audit-event.js';
-import { AuditStore, auditDir } from '../../main/core/audit/audit-store.js';
-import { TokenStore } from '../../main/core/security/token-store.js';
+import type { AuditStore } from '../../main/core/audit/audit-store.js';
 import { findPlaintext } from '../support/plaintext-scan.js';
 import { getFreePort } from '../fixtures/backends.js';
-import { clientPool, FIXTURE_SERVER, startGateway, text, type RunningGateway } from './harness.js';
+import { bearer, clientPool, FIXTURE_SERVER, startGateway, text, type RunningGateway } from './harness.js';
 // @ts-expect-error: a plain .mjs fixture without types
 import { createModernServer } from '../fixtures/modern-server.mjs';
 
@@ -50,9 +49,8 @@ beforeAll(async () => {
       broken: { type: 'http', url: brokenUrl },
       down: { type: 'http', url: `http://127.0.0.1:${downPort}/mcp` },
     },
-    { openAudit: (dataDir) => AuditStore.open({ dir: auditDir(dataDir) }) },
   );
-  audit = gw.audit!;
+  audit = gw.audit;
 });
 
 afterAll(async () => {
@@ -121,7 +119,7 @@ describe('audit timeline', () => {
 
     const call = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo', arguments: {} } };
     const post = (server: string): Promise<Response> =>
-      fetch(`${gw.url}/servers/${server}/mcp`, {
+      gw.request(`/servers/${server}/mcp`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': 'x' },
         body: JSON.stringify(call),
@@ -136,7 +134,7 @@ describe('audit timeline', () => {
 
   it('records 2026-07-28 requests and backend lifecycle events', async () => {
     const client = new ModernClient({ name: 'modern-audit', version: '2.0.0' }, { versionNegotiation: { mode: 'auto' } });
-    await client.connect(new ModernTransport(new URL(`${gw.url}/mcp`)));
+    await client.connect(new ModernTransport(new URL(`${gw.url}/mcp`), { requestInit: { headers: bearer(gw.clientToken!) } }));
     try {
       await client.callTool({ name: 'modern__echo', arguments: { message: 'from 2026' } });
     } finally {
@@ -148,12 +146,8 @@ describe('audit timeline', () => {
   });
 
   it('records a token reaching for a server outside its ACL as denied, with the token name, never the token', async () => {
-    const tokens = TokenStore.inMemory({ env: {} });
-    const { secret } = await tokens.create('ci-bot', 'client', { servers: ['fx'] });
-    const guarded = await startGateway(
-      { fx: { command: 'node', args: [FIXTURE_SERVER] }, other: { command: 'node', args: [FIXTURE_SERVER] } },
-      { tokens, openAudit: (dataDir) => AuditStore.open({ dir: auditDir(dataDir) }) },
-    );
+    const guarded = await startGateway({ fx: { command: 'node', args: [FIXTURE_SERVER] }, other: { command: 'node', args: [FIXTURE_SERVER] } });
+    const { secret } = await guarded.createToken('ci-bot', { servers: ['fx'] });
     try {
       const res = await fetch(`${guarded.url}/servers/other/mcp`, {
         method: 'POST',
@@ -161,10 +155,10 @@ describe('audit timeline', () => {
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} }),
       });
       expect(res.status).toBe(403);
-      const page = await guarded.audit!.query({ outcome: ['denied'] });
+      const page = await guarded.audit.query({ outcome: ['denied'] });
       expect(page.items).toHaveLength(1);
       expect(page.items[0]).toMatchObject({ server: 'other', way: 'per-server', client: { tokenName: 'ci-bot' } });
-      await guarded.audit!.flush();
+      await guarded.audit.flush();
       expect(await findPlaintext(guarded.dataDir, [secret])).toEqual([]);
     } finally {
       await guarded.stop();
@@ -172,17 +166,17 @@ describe('audit timeline', () => {
   });
 
   it('answers filtered queries, streams exports that parse back, and keeps secrets off disk', async () => {
-    const page = (await (await fetch(`${gw.url}/admin/audit?outcome=timeout&limit=5`)).json()) as { items: AuditEvent[] };
+    const page = (await (await gw.admin('/admin/audit?outcome=timeout&limit=5')).json()) as { items: AuditEvent[] };
     expect(page.items.length).toBeGreaterThan(0);
     expect(page.items.every((e) => e.outcome === 'timeout')).toBe(true);
 
-    const csv = await fetch(`${gw.url}/admin/audit/export?format=csv&server=fx`);
+    const csv = await gw.admin('/admin/audit/export?format=csv&server=fx');
     expect(csv.headers.get('content-disposition')).toMatch(/attachment; filename="gatehouse-audit-.*\.csv"/);
     const rows = parseCsv(await csv.text(), { columns: true }) as Array<Record<string, string>>;
     expect(rows.length).toBeGreaterThan(2);
     expect(rows.every((r) => r.server === 'fx')).toBe(true);
 
-    const jsonl = await (await fetch(`${gw.url}/admin/audit/export?format=jsonl&server=fx`)).text();
+    const jsonl = await (await gw.admin('/admin/audit/export?format=jsonl&server=fx')).text();
     const events = jsonl.trim().split('\n').map((line) => JSON.parse(line) as AuditEvent);
     expect(events.length).toBe(rows.length);
 

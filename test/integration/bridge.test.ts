@@ -6,8 +6,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
@@ -15,7 +13,6 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayBridge, isConnectionLost } from '../../main/core/bridge/gateway-bridge.js';
 import { resolveBridgeUrl } from '../../main/cli/bridge-command.js';
-import { TokenStore } from '../../main/core/security/token-store.js';
 import { clientPool, SERVERS, startGateway, text, type RunningGateway } from './harness.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,7 +34,7 @@ afterEach(async () => {
 /** An SDK client whose transport is the bridge's client side. */
 async function connectThroughBridge(url: string, capabilities: Record<string, unknown> = {}): Promise<{ client: Client; bridge: GatewayBridge }> {
   const [clientSide, bridgeSide] = InMemoryTransport.createLinkedPair();
-  const bridge = new GatewayBridge(bridgeSide, { url: new URL(url), initialRetryMs: 50, maxRetryMs: 200 });
+  const bridge = new GatewayBridge(bridgeSide, { url: new URL(url), token: gw!.clientToken!, initialRetryMs: 50, maxRetryMs: 200 });
   bridges.push(bridge);
   await bridge.start();
   const client = new Client({ name: 'bridged-client', version: '1.0.0' }, { capabilities });
@@ -86,14 +83,16 @@ describe('gatehouse bridge (in process)', () => {
   });
 
   it('carries on when the gateway restarts on the same port', async () => {
-    gw = await startGateway(EVERYTHING);
+    // The user's token outlives a restart of the gateway: the same one on both runs.
+    const clientToken = 'gth_bridge-restart-token';
+    gw = await startGateway(EVERYTHING, { clientToken });
     const port = new URL(gw.url).port;
     const { client } = await connectThroughBridge(`${gw.url}/mcp`);
     const changed: string[] = [];
     client.setNotificationHandler('notifications/tools/list_changed', () => void changed.push('tools'));
     expect(text(await client.callTool({ name: 'everything__echo', arguments: { message: 'before' } }))).toContain('before');
     await gw.stop();
-    gw = await startGateway(EVERYTHING, { port: Number(port) });
+    gw = await startGateway(EVERYTHING, { port: Number(port), clientToken });
     // Same client session: the bridge replays the handshake on a new gateway session.
     expect(text(await client.callTool({ name: 'everything__echo', arguments: { message: 'after' } }))).toContain('after');
     await expect.poll(() => changed).toContain('tools');
@@ -103,7 +102,7 @@ describe('gatehouse bridge (in process)', () => {
     gw = await startGateway(EVERYTHING);
     const url = `${gw.url}/mcp`;
     const [clientSide, bridgeSide] = InMemoryTransport.createLinkedPair();
-    const bridge = new GatewayBridge(bridgeSide, { url: new URL(url), initialRetryMs: 20, maxRetryMs: 50, holdMs: 200 });
+    const bridge = new GatewayBridge(bridgeSide, { url: new URL(url), token: gw.clientToken!, initialRetryMs: 20, maxRetryMs: 50, holdMs: 200 });
     bridges.push(bridge);
     await bridge.start();
     const client = new Client({ name: 'c', version: '1' });
@@ -138,11 +137,9 @@ describe('gatehouse bridge (the command, over stdio)', () => {
   }, 120_000);
 
   it('serves the gateway over stdio with the token from the environment', async () => {
-    const tokenDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-bridge-tokens-'));
-    const tokens = await TokenStore.open(tokenDir, { env: {} });
     try {
-      const { secret } = await tokens.create('bridge-test', 'client', { servers: ['everything'] });
-      gw = await startGateway(EVERYTHING, { tokens });
+      gw = await startGateway(EVERYTHING);
+      const { secret } = await gw.createToken('bridge-test', { servers: ['everything'] });
       const connectStdio = async (env: Record<string, string>): Promise<Client> => {
         const transport = new StdioClientTransport({
           command: process.execPath,
@@ -163,8 +160,6 @@ describe('gatehouse bridge (the command, over stdio)', () => {
     } finally {
       await gw?.stop();
       gw = undefined;
-      await tokens.close();
-      await rm(tokenDir, { recursive: true, force: true });
     }
   });
 });

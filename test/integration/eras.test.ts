@@ -12,7 +12,7 @@ import {
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_SERVER, SERVERS, startGateway, text, type RunningGateway } from './harness.js';
+import { clientAuth, FIXTURE_SERVER, SERVERS, startGateway, text, type RunningGateway } from './harness.js';
 // @ts-expect-error: a plain .mjs fixture without types
 import { createModernServer } from '../fixtures/modern-server.mjs';
 
@@ -48,7 +48,7 @@ async function legacyClient(url: string): Promise<EraClient> {
   client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { name: 'Ada' } }));
   let changed: (() => void) | undefined;
   client.setNotificationHandler(ToolListChangedNotificationSchema, async () => changed?.());
-  await client.connect(new LegacyTransport(new URL(url)));
+  await client.connect(new LegacyTransport(new URL(url), { requestInit: { headers: clientAuth(url) } }));
   return {
     era: client.getServerVersion() ? 'legacy' : 'unknown',
     toolNames: async () => (await client.listTools()).tools.map((t) => t.name),
@@ -78,7 +78,7 @@ async function modernClient(url: string): Promise<EraClient> {
   client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { name: 'Ada' } }));
   let changed: (() => void) | undefined;
   client.setNotificationHandler('notifications/tools/list_changed', () => changed?.());
-  await client.connect(new ModernTransport(new URL(url)));
+  await client.connect(new ModernTransport(new URL(url), { requestInit: { headers: clientAuth(url) } }));
   const subscription = await client.listen({ toolsListChanged: true });
   return {
     era: client.getProtocolEra() ?? 'unknown',
@@ -202,16 +202,16 @@ describe.each(Object.entries(CLIENTS))('%s', (_label, open) => {
 
 describe('per-server way across eras', () => {
   it('passes 2026-07-28 clients through to a 2026-07-28 HTTP backend and bridges 2025 ones', async () => {
-    const res = await fetch(`${gw.url}/admin/servers/modern_http`);
+    const res = await gw.admin(`/admin/servers/modern_http`);
     const view = (await res.json()) as { protocolEra?: string; ways?: Record<string, string> };
     expect(view.protocolEra).toBe('modern');
     expect(view.ways).toEqual({ legacyClients: 'bridged', modernClients: 'passthrough' });
-    const stdio = (await (await fetch(`${gw.url}/admin/servers/modern_stdio`)).json()) as { ways?: Record<string, string> };
+    const stdio = (await (await gw.admin(`/admin/servers/modern_stdio`)).json()) as { ways?: Record<string, string> };
     expect(stdio.ways).toEqual({ legacyClients: 'bridged', modernClients: 'bridged' });
   });
 
   it('answers a 2026-07-28 request naming an unsupported revision with UnsupportedProtocolVersion', async () => {
-    const res = await fetch(`${gw.url}/mcp`, {
+    const res = await gw.request('/mcp', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2099-01-01' },
       body: JSON.stringify({
@@ -227,7 +227,7 @@ describe('per-server way across eras', () => {
   });
 
   it('answers a header that contradicts the body with a header mismatch error', async () => {
-    const res = await fetch(`${gw.url}/mcp`, {
+    const res = await gw.request('/mcp', {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -261,7 +261,7 @@ describe('per-server way across eras', () => {
 
   it('answers server/discover with what the live backends support together', async () => {
     const client = new ModernClient({ name: 'v2-client', version: '2.0.0' }, { versionNegotiation: { mode: 'auto' } });
-    await client.connect(new ModernTransport(new URL(`${gw.url}/mcp`)));
+    await client.connect(new ModernTransport(new URL(`${gw.url}/mcp`), { requestInit: { headers: clientAuth(gw.url) } }));
     try {
       const discover = client.getDiscoverResult();
       expect(discover?.supportedVersions).toContain('2026-07-28');
@@ -283,9 +283,9 @@ function envelope(protocolVersion: string): Record<string, unknown> {
 }
 
 async function setToolFilter(server: BackendName, filter: { block: string[] } | undefined): Promise<void> {
-  const current = (await (await fetch(`${gw.url}/admin/servers/${server}`)).json()) as { config: Record<string, unknown> };
+  const current = (await (await gw.admin(`/admin/servers/${server}`)).json()) as { config: Record<string, unknown> };
   const { toolFilter: _old, ...config } = current.config;
-  const res = await fetch(`${gw.url}/admin/servers/${server}`, {
+  const res = await gw.admin(`/admin/servers/${server}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(filter ? { ...config, toolFilter: filter } : config),

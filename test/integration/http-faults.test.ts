@@ -45,7 +45,7 @@ const initialize = {
 };
 
 async function post(server: string): Promise<{ status: number; body: { error?: { message: string } } }> {
-  const res = await fetch(`${gw.url}/servers/${server}/mcp`, {
+  const res = await gw.request(`/servers/${server}/mcp`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
     body: JSON.stringify(initialize),

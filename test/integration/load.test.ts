@@ -34,7 +34,6 @@ beforeAll(async () => {
       alpha: { command: 'node', args: [FIXTURE_SERVER], env: { FIXTURE_LABEL: 'alpha' } },
       web: { type: 'http', url },
     },
-    { openAudit: (dataDir) => AuditStore.open({ dir: auditDir(dataDir) }) },
   );
 });
 

@@ -98,36 +98,36 @@ describe('per-server endpoints of stdio servers', () => {
   });
 
   it('answers unknown, disabled and unknown-session requests with clear errors', async () => {
-    const unknown = await fetch(`${gw.url}/servers/nope/mcp`, {
+    const unknown = await gw.request(`/servers/nope/mcp`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
     });
     expect(unknown.status).toBe(404);
     expect((await unknown.json()).error.message).toBe('unknown server "nope"');
-    const disabled = await fetch(`${gw.url}/servers/off/mcp`, { method: 'POST', body: '{}' });
+    const disabled = await gw.request(`/servers/off/mcp`, { method: 'POST', body: '{}' });
     expect(disabled.status).toBe(404);
     expect((await disabled.json()).error.message).toBe('server "off" is disabled');
-    const stale = await fetch(`${gw.url}/mcp`, {
+    const stale = await gw.request(`/mcp`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': 'not-a-session' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
     });
     expect(stale.status).toBe(404);
-    const noSession = await fetch(`${gw.url}/mcp`, {
+    const noSession = await gw.request(`/mcp`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
     });
     expect(noSession.status).toBe(400);
-    const garbage = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    const garbage = await gw.request(`/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
     expect(garbage.status).toBe(400);
     expect((await garbage.json()).error.code).toBe(-32700);
   });
 
   it('refuses an oversized body with 413 and keeps serving', async () => {
     const big = 'x'.repeat(5 * 1024 * 1024);
-    const res = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    const res = await gw.request(`/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
     expect(res.status).toBe(413);
     const client = await connect(`${gw.url}/mcp`);
     expect((await client.listTools()).tools.length).toBeGreaterThan(0);

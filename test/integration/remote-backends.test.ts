@@ -101,7 +101,7 @@ describe('remote backends (SSE and streamable HTTP) through the gateway', () => 
     expect(res.status).toBe(401);
     // Bearer, and nothing that advertises OAuth discovery (clients would drop their static header).
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="gatehouse"');
-    const wrong = await fetch(`${gw.url}/servers/remote_http/mcp`, {
+    const wrong = await gw.request(`/servers/remote_http/mcp`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer wrong' },
       body: '{}',

@@ -18,20 +18,11 @@ import type { GatewayLimits } from '../../main/core/security/limits.js';
 import { TokenStore } from '../../main/core/security/token-store.js';
 import { startHeaderEcho, type HeaderEchoBackend } from '../fixtures/backends.js';
 import { findPlaintext } from '../support/plaintext-scan.js';
-import { clientPool, FIXTURE_SERVER, text } from './harness.js';
+import { bearer, clientPool, FIXTURE_SERVER, startGateway, text, type RunningGateway } from './harness.js';
 
-interface SecureGateway {
-  url: string;
+interface SecureGateway extends RunningGateway {
   port: number;
-  dataDir: string;
-  tokens: TokenStore;
-  approvals: ApprovalStore;
-  secrets: Awaited<ReturnType<typeof openHeadlessSecretStore>>['store'];
   adminSecret: string;
-  admin(path: string, init?: RequestInit): Promise<Response>;
-  /** A client token's secret: created through the admin API, as a user would. */
-  createToken(name: string, acl?: unknown): Promise<{ id: string; secret: string }>;
-  stop(): Promise<void>;
 }
 
 const running: SecureGateway[] = [];
@@ -45,61 +36,23 @@ afterEach(async () => {
 });
 
 /**
- * Starts a gateway as `gatehouse serve --config` does: credentials of `mcpServers` move to the
- * secret store, the servers are imported and count as approved, an admin token is created.
+ * Starts a gateway as `gatehouse serve --config` does (the shared harness): credentials of
+ * `mcpServers` move to the secret store, the servers are imported and count as approved, an
+ * admin token and a client token exist.
  */
 async function startSecure(
   mcpServers: Record<string, unknown>,
   opts: { limits?: Partial<GatewayLimits>; secrets?: Record<string, string> } = {},
 ): Promise<SecureGateway> {
-  const parsed = parseMcpServersConfig({ mcpServers });
-  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-security-'));
-  const { store: secrets } = await openHeadlessSecretStore({ dataDir, keyring: 'none' });
-  const host = await openGatewayHost({
-    dataDir,
-    host: '127.0.0.1',
-    port: 0,
-    logger: nullLogger,
-    env: {},
-    secrets,
-    tokenOptions: { lastUsedFlushMs: 50 },
-    gateway: { startTimeoutMs: 10_000, ...(opts.limits ? { limits: opts.limits } : {}) },
+  const gw = await startGateway(mcpServers, {
+    ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.secrets ? { presetSecrets: opts.secrets } : {}),
   });
-  const { tokens, approvals, registry, gateway } = host;
-  for (const [name, value] of Object.entries(opts.secrets ?? {})) await secrets.set(name, value);
-  const { servers } = await extractSecrets(parsed.servers, secrets);
-  await registry.importServers(servers);
-  for (const [name, config] of Object.entries(servers)) await approvals.approve(name, config, 'config-file');
-  const adminSecret = (await tokens.ensureAdminToken())!;
-  const { url } = await gateway.start();
-  const admin = (p: string, init: RequestInit = {}): Promise<Response> =>
-    fetch(`${url}${p}`, { ...init, headers: { authorization: `Bearer ${adminSecret}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
-  const secure: SecureGateway = {
-    url,
-    port: Number(new URL(url).port),
-    dataDir,
-    tokens,
-    approvals,
-    secrets,
-    adminSecret,
-    admin,
-    async createToken(name, acl) {
-      const res = await admin('/admin/tokens', { method: 'POST', body: JSON.stringify({ name, ...(acl ? { acl } : {}) }) });
-      expect(res.status).toBe(201);
-      const body = (await res.json()) as { token: { id: string }; secret: string };
-      return { id: body.token.id, secret: body.secret };
-    },
-    async stop() {
-      await host.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  const secure: SecureGateway = { ...gw, port: Number(new URL(gw.url).port), adminSecret: gw.adminToken };
   running.push(secure);
   return secure;
 }
 
-const bearer = (secret: string): Record<string, string> => ({ authorization: `Bearer ${secret}` });
 
 const INITIALIZE = JSON.stringify({
   jsonrpc: '2.0',
@@ -223,8 +176,9 @@ describe('who may talk to the gateway', () => {
     expect((await postMcp(gw.url, bearer(token.secret), big)).status).toBe(413);
     const statuses: number[] = [];
     let retryAfter: string | null = null;
+    const list = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
     for (let i = 0; i < 4; i++) {
-      const res = await fetch(`${gw.url}/mcp`, { headers: { ...bearer(token.secret), accept: 'text/event-stream' } });
+      const res = await postMcp(gw.url, bearer(token.secret), list);
       statuses.push(res.status);
       if (res.status === 429) retryAfter = res.headers.get('retry-after');
       await res.body?.cancel();
@@ -235,7 +189,7 @@ describe('who may talk to the gateway', () => {
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
     // Another token has its own bucket.
     const other = await gw.createToken('desktop');
-    expect((await fetch(`${gw.url}/mcp`, { headers: { ...bearer(other.secret), accept: 'text/event-stream' } })).status).not.toBe(429);
+    expect((await postMcp(gw.url, bearer(other.secret), list)).status).not.toBe(429);
   });
 
   it('closes a revoked token’s live session and refuses the token at once', async () => {

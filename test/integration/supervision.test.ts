@@ -26,7 +26,7 @@ afterEach(async () => {
 const fixture = (args: string[] = [], extra: Record<string, unknown> = {}) => ({ command: process.execPath, args: [FIXTURE_SERVER, ...args], ...extra });
 
 async function admin(path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(`${gw!.url}${path}`, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  return gw!.admin(path, init);
 }
 
 async function view(name: string): Promise<{ status: string; reason?: string; pid?: number }> {

@@ -33,7 +33,7 @@ describe('control UI serving', () => {
     await writeFile(path.join(uiDir, 'assets/app.js'), 'console.log(1)');
     await writeFile(path.join(uiDir, 'secret.txt'), 'not served');
     gw = await startGateway(
-      { one: { command: 'node', args: [FIXTURE_SERVER], env: { API_KEY: 'keep-me' }, toolFilter: { block: ['x'] } } },
+      { one: { command: 'node', args: [FIXTURE_SERVER], env: { FIXTURE_LABEL: 'keep-me' }, toolFilter: { block: ['x'] } } },
       { adminToken: ADMIN, uiDir },
     );
   });
@@ -75,9 +75,10 @@ describe('control UI serving', () => {
   it('keeps env and header values that an edit sends back as [REDACTED]', async () => {
     const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
     const shown = (await (await fetch(`${gw.url}/admin/servers/one`, { headers: admin })).json()) as { config: Record<string, unknown> };
-    expect(shown.config['env']).toEqual({ API_KEY: '[REDACTED]' });
+    // FIXTURE_LABEL is no credential, so serve left it in the registry; the view hides it all the same.
+    expect(shown.config['env']).toEqual({ FIXTURE_LABEL: '[REDACTED]' });
     const res = await fetch(`${gw.url}/admin/servers/one`, { method: 'PUT', headers: admin, body: JSON.stringify({ ...shown.config, toolFilter: { block: ['y'] } }) });
     expect(res.status).toBe(200);
-    expect(gw.gateway.serverConfig('one')).toMatchObject({ env: { API_KEY: 'keep-me' }, toolFilter: { block: ['y'] } });
+    expect(gw.gateway.serverConfig('one')).toMatchObject({ env: { FIXTURE_LABEL: 'keep-me' }, toolFilter: { block: ['y'] } });
   });
 });

@@ -18,6 +18,7 @@ import { Emitter } from '../base/emitter.js';
 import type { Event } from '../base/emitter.js';
 import { errorMessage, nullLogger } from '../base/logger.js';
 import type { Logger } from '../base/logger.js';
+import { definedOnly, limitsOverrideSchema, type LimitsOverride } from '../security/limits.js';
 
 /** The file name inside the data directory. */
 export const REGISTRY_FILE = 'registry.json';
@@ -26,6 +27,11 @@ export const REGISTRY_FILE = 'registry.json';
 export interface RegistrySettings {
   /** Longest namespaced tool name handed to clients (`mcp__<entry>__` + this must fit in 64). */
   toolNameMaxLength: number;
+  /**
+   * The limits the user set (in Settings or the file); the others keep their defaults, and
+   * `serve` flags win over these (`main/core/security/limits.ts`).
+   */
+  limits: LimitsOverride;
 }
 
 /** `registry.json` as stored on disk. */
@@ -57,14 +63,15 @@ export interface RegistryOptions {
   now?: () => Date;
 }
 
-/** Default settings; `toolNameMaxLength` 47 leaves room for Claude Code's `mcp__<entry>__` prefix. */
-export const DEFAULT_SETTINGS: Readonly<RegistrySettings> = Object.freeze({ toolNameMaxLength: 47 });
+/** Default settings; `toolNameMaxLength` 47 leaves room for Claude Code's `mcp__<entry>__` prefix; no limit set. */
+export const DEFAULT_SETTINGS: Readonly<RegistrySettings> = Object.freeze({ toolNameMaxLength: 47, limits: Object.freeze({}) });
 
 const CURRENT_VERSION = 1;
 
 const settingsSchema = z.object({
   // The bounds NameTable accepts: below 16 names become unreadable, above 64 clients reject them.
   toolNameMaxLength: z.int().min(16).max(64),
+  limits: limitsOverrideSchema,
 });
 
 const fileSchema = z.object({
@@ -229,18 +236,20 @@ export class Registry {
 
   /** The current settings (a copy). */
   settings(): RegistrySettings {
-    return { ...this.#db.data.settings };
+    const settings = this.#db.data.settings;
+    return { ...settings, limits: { ...settings.limits } };
   }
 
   /**
-   * Changes some settings.
+   * Changes some settings. `limits` in `patch` replaces the stored limits as a whole (leave a
+   * limit out to keep its default).
    *
    * @throws Error when the resulting settings are invalid; nothing is written then.
    */
   async updateSettings(patch: Readonly<Partial<RegistrySettings>>): Promise<RegistrySettings> {
     const result = settingsSchema.safeParse({ ...this.#db.data.settings, ...patch });
     if (!result.success) throw new Error(`invalid settings: ${z.prettifyError(result.error)}`);
-    this.#db.data.settings = result.data;
+    this.#db.data.settings = { ...result.data, limits: definedOnly(result.data.limits) };
     await this.#db.write();
     this.#fire({ settingsChanged: true });
     return this.settings();
@@ -257,7 +266,7 @@ export class Registry {
 }
 
 function defaultData(): RegistryData {
-  return { version: CURRENT_VERSION, servers: {}, settings: { ...DEFAULT_SETTINGS } };
+  return { version: CURRENT_VERSION, servers: {}, settings: { ...DEFAULT_SETTINGS, limits: {} } };
 }
 
 /** Name and normalized-shape check for a mutation; returns a clean copy. */
@@ -297,15 +306,34 @@ function loadData(raw: unknown): LoadResult {
     servers.push([name, result.data]);
   }
 
-  const settings: RegistrySettings = { ...DEFAULT_SETTINGS };
+  const settings: RegistrySettings = { ...DEFAULT_SETTINGS, limits: {} };
   const rawSettings = file.data.settings ?? {};
   const maxLength = settingsSchema.shape.toolNameMaxLength.safeParse(rawSettings['toolNameMaxLength']);
   if (maxLength.success) settings.toolNameMaxLength = maxLength.data;
   else if (rawSettings['toolNameMaxLength'] !== undefined) {
     problems.push(`invalid settings.toolNameMaxLength; using ${DEFAULT_SETTINGS.toolNameMaxLength}`);
   }
+  settings.limits = loadLimits(rawSettings['limits'], problems);
 
   return { data: { version: CURRENT_VERSION, servers: Object.fromEntries(servers), settings }, problems };
+}
+
+/** The stored limits that are valid; each invalid or unknown one is dropped with a problem (its default applies). */
+function loadLimits(raw: unknown, problems: string[]): LimitsOverride {
+  if (raw === undefined) return {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    problems.push('invalid settings.limits (not an object); using the default limits');
+    return {};
+  }
+  const shape: Record<string, z.ZodType> = limitsOverrideSchema.shape;
+  const limits: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const schema = Object.hasOwn(shape, key) ? shape[key] : undefined;
+    const parsed = schema?.safeParse(value);
+    if (parsed?.success) limits[key] = parsed.data;
+    else problems.push(schema ? `invalid settings.limits.${key}; using its default` : `unknown limit settings.limits.${key}; ignored`);
+  }
+  return definedOnly(limits) as LimitsOverride;
 }
 
 function summarizeIssues(error: z.ZodError): string {

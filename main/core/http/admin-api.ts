@@ -1,12 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toMcpServersEntry } from '../../../shared/config-export.js';
 import { parseServerEntry } from '../../../shared/config-schema.js';
-import type { GatewayInfo, ServerView, ToolView } from '../../../shared/control-api.js';
+import type { GatewayInfo, GatewaySettings, ServerView, ToolView } from '../../../shared/control-api.js';
 import type { ServerConfig } from '../../../shared/server-config.js';
 import { parseJsonRpcBody, readBody } from './body.js';
 
 // The views the admin API answers with are the control API's own DTOs: one definition.
 export type { ServerView, ToolView };
+
+/** Outcome of {@link AdminControl.updateSettings}: the settings now, or one message per bad field. */
+export type SettingsUpdate = { ok: true; settings: GatewaySettings } | { ok: false; errors: string[] };
 
 /** What the admin API drives: implemented by the gateway. */
 export interface AdminControl {
@@ -23,6 +26,10 @@ export interface AdminControl {
   listTools(): ToolView[];
   /** Version, data directory, desktop or headless, and the secret store's status. */
   info(): GatewayInfo;
+  /** The limits as Settings shows them. */
+  settings(): GatewaySettings;
+  /** Saves the limits of a `PUT /admin/settings` body (`SettingsPatch`), or says what is wrong with it. */
+  updateSettings(body: unknown): Promise<SettingsUpdate>;
 }
 
 /**
@@ -35,6 +42,8 @@ export interface AdminControl {
  * - `POST /admin/servers/<name>/start|stop|restart`
  * - `GET /admin/tools`
  * - `GET /admin/info` ({@link GatewayInfo})
+ * - `GET /admin/settings` ({@link GatewaySettings}), `PUT /admin/settings` `{ "limits": { "<key>": n | null } }`
+ *   (400 `{ error, details }` naming each bad field)
  */
 export async function handleAdmin(
   req: IncomingMessage,
@@ -50,6 +59,14 @@ export async function handleAdmin(
   if (collection === 'tools' && parts.length === 2 && method === 'GET') return json(res, 200, { tools: control.listTools() });
   if (collection === 'info' && parts.length === 2) {
     return method === 'GET' ? json(res, 200, control.info()) : problem(res, 405, `${method} is not allowed on /admin/info`);
+  }
+  if (collection === 'settings' && parts.length === 2) {
+    if (method === 'GET') return json(res, 200, control.settings());
+    if (method !== 'PUT') return problem(res, 405, `${method} is not allowed on /admin/settings (GET, PUT)`);
+    const body = await readJson(req, res, maxBodyBytes);
+    if (body === undefined) return;
+    const updated = await control.updateSettings(body);
+    return updated.ok ? json(res, 200, updated.settings) : problem(res, 400, 'invalid settings', updated.errors);
   }
   if (collection !== 'servers') return problem(res, 404, `no admin endpoint ${method} ${path}`);
 

@@ -1,26 +1,23 @@
 /**
- * Who may call the gateway: client tokens on the MCP endpoints (with their rate limit) and admin
- * tokens on /admin. While no token of a kind has ever existed in this process, its endpoints
+ * Who may call the gateway: client tokens on the MCP endpoints and admin tokens on /admin (the
+ * rate limit is taken later, once the body says what a request costs: `mcp-admission.ts`). While no token of a kind has ever existed in this process, its endpoints
  * are open (loopback only, as `serve` enforces); once one has, they stay closed even if the last
  * token is revoked.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ANONYMOUS, type Principal } from '../routing/route-view.js';
 import { canUseServer, tokenToolPredicate } from '../security/acl.js';
-import type { RateLimiter } from '../security/rate-limit.js';
 import type { TokenInfo, TokenStore } from '../security/token-store.js';
-import { presentedToken, sendForbidden, sendTooManyRequests, sendUnauthorized } from './request-guard.js';
+import { presentedToken, sendForbidden, sendUnauthorized } from './request-guard.js';
 
 export class RequestAuth {
   readonly #tokens: TokenStore;
-  readonly #rate: RateLimiter;
   #clientAuthRequired = false;
   #adminAuthRequired = false;
   readonly #tokensInUse = new Set<string>();
 
-  constructor(tokens: TokenStore, rate: RateLimiter) {
+  constructor(tokens: TokenStore) {
     this.#tokens = tokens;
-    this.#rate = rate;
   }
 
   /** Client tokens presented (and valid) since start, for the audit's redaction; memory only. */
@@ -30,7 +27,7 @@ export class RequestAuth {
 
   /**
    * Who a client request comes from, or `undefined` once a refusal was sent: 401 for a missing
-   * or unknown token, 403 for an admin token, 429 over the token's rate. While no client token
+   * or unknown token, 403 for an admin token. While no client token
    * has ever existed in this process, everyone is {@link ANONYMOUS} (open on loopback).
    */
   client(req: IncomingMessage, res: ServerResponse): Principal | undefined {
@@ -48,12 +45,6 @@ export class RequestAuth {
     if (token.kind !== 'client') {
       req.resume();
       sendForbidden(res, `token "${token.name}" is an admin token: it opens /admin only, not the MCP endpoints`);
-      return undefined;
-    }
-    const verdict = this.#rate.take(token.id);
-    if (!verdict.ok) {
-      req.resume();
-      sendTooManyRequests(res, verdict.retryAfterSeconds);
       return undefined;
     }
     return principalOf(token);

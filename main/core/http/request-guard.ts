@@ -1,7 +1,7 @@
 /**
  * Checks every request passes before it reaches an endpoint: the Host header (DNS rebinding),
  * the Origin header (web pages driving the gateway), and the token. Plus the answers for the
- * refusals: 401 with `WWW-Authenticate`, 403, 429 with `Retry-After`.
+ * refusals: 401 with `WWW-Authenticate`, 403; and paths whose percent-encoding is malformed.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -184,9 +184,18 @@ export function sendForbidden(res: ServerResponse, message: string): void {
   problem(res, 403, message);
 }
 
-/** 429 with `Retry-After` in whole seconds (at least 1). */
-export function sendTooManyRequests(res: ServerResponse, retryAfterSeconds: number): void {
-  const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
-  res.setHeader('retry-after', String(seconds));
-  problem(res, 429, `too many requests for this token; retry after ${seconds} s`);
+/**
+ * The first segment of `path` whose percent-encoding is malformed (`%ZZ`, a cut-off `%E0%A4%A`,
+ * bytes that are not UTF-8), or `undefined` when every segment decodes. The router answers such
+ * a path with 400 before anything tries to decode it.
+ */
+export function malformedPathSegment(path: string): string | undefined {
+  for (const segment of path.split('/')) {
+    try {
+      decodeURIComponent(segment);
+    } catch {
+      return segment;
+    }
+  }
+  return undefined;
 }

@@ -114,6 +114,8 @@ export class TokenStore {
   readonly #onDidChange: Emitter<TokenChangeEvent>;
   readonly #onDidRevoke: Emitter<TokenInfo>;
   #dirty = false;
+  /** The flush under way, if any. */
+  #flushing: Promise<void> | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
   /** Bumped by every local mutation, so a {@link reload} that raced one is dropped. */
   #mutations = 0;
@@ -358,10 +360,16 @@ export class TokenStore {
   async flush(): Promise<void> {
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
+    // A flush the timer started may still be writing: whoever flushes next (close) waits for it.
+    await this.#flushing;
     if (!this.#dirty) return;
     this.#dirty = false;
-    await this.reload();
-    await this.#write();
+    this.#flushing = this.reload().then(() => this.#write());
+    try {
+      await this.#flushing;
+    } finally {
+      this.#flushing = undefined;
+    }
   }
 
   /** Flushes `lastUsedAt` and drops the listeners. */

@@ -19,7 +19,7 @@ export function OutcomeBadge({ outcome }: { outcome: string | undefined }): Reac
         ? 'ok'
         : outcome === 'timeout' || outcome.startsWith('backend_')
           ? 'network'
-          : outcome === 'denied' || outcome === 'filtered'
+          : outcome === 'denied' || outcome === 'filtered' || outcome === 'rate_limited'
             ? 'refused'
             : 'error';
   return <span className={`badge outcome-${group}`}>{value}</span>;

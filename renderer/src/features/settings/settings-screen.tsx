@@ -8,6 +8,7 @@ import { useApi } from '../../hooks/use-api.js';
 import { unavailableMessage, useGatewayInfo } from '../../hooks/use-gateway-info.js';
 import { describeError, usePoll } from '../../hooks/use-poll.js';
 import { readTheme, saveTheme, THEMES, type Theme } from '../../theme.js';
+import { LimitsSettings } from './limits-settings.js';
 
 /** The audit store's defaults (AUDIT_DEFAULTS in main/core/audit/audit-store.ts); `serve` does not change them. */
 const AUDIT_RETENTION = { maxAgeDays: 30, maxTotal: '1 GiB', segment: '32 MiB' } as const;
@@ -375,6 +376,7 @@ export function SettingsScreen({ servers }: { servers: ServerView[] | undefined 
         )}
       </section>
       <GatewaySettings url={api.gatewayUrl()} />
+      <LimitsSettings />
       <section className="panel" aria-labelledby="retention-title">
         <h2 id="retention-title">Audit retention</h2>
         <dl className="facts" data-testid="retention">

@@ -42,7 +42,7 @@ describe('Registry', () => {
   it('creates the data dir (0700) and starts empty with default settings', async () => {
     const registry = await Registry.open(dataDir);
     expect(registry.list()).toEqual([]);
-    expect(registry.settings()).toEqual({ toolNameMaxLength: 47 });
+    expect(registry.settings()).toEqual({ toolNameMaxLength: 47, limits: {} });
     expect(registry.warnings).toEqual([]);
     const mode = (await stat(dataDir)).mode & 0o777;
     if (process.platform !== 'win32') expect(mode).toBe(0o700);
@@ -57,7 +57,7 @@ describe('Registry', () => {
     expect(await readJson(path.join(dataDir, 'registry.json'))).toEqual({
       version: 1,
       servers: { memory: { ...memory, enabled: false }, remote },
-      settings: { toolNameMaxLength: 47 },
+      settings: { toolNameMaxLength: 47, limits: {} },
     });
 
     const reopened = await Registry.open(dataDir);
@@ -160,9 +160,12 @@ describe('Registry', () => {
 
   it('validates and persists settings', async () => {
     const registry = await Registry.open(dataDir);
-    expect(await registry.updateSettings({ toolNameMaxLength: 60 })).toEqual({ toolNameMaxLength: 60 });
+    expect(await registry.updateSettings({ toolNameMaxLength: 60 })).toEqual({ toolNameMaxLength: 60, limits: {} });
     await expect(registry.updateSettings({ toolNameMaxLength: 0 })).rejects.toThrow('invalid settings');
-    expect((await Registry.open(dataDir)).settings()).toEqual({ toolNameMaxLength: 60 });
+    expect(await registry.updateSettings({ limits: { rateBurst: 20, maxSessions: 9 } })).toEqual({ toolNameMaxLength: 60, limits: { rateBurst: 20, maxSessions: 9 } });
+    await expect(registry.updateSettings({ limits: { rateBurst: -1 } })).rejects.toThrow(/limits\.rateBurst/);
+    await expect(registry.updateSettings({ limits: { rateBrust: 1 } as never })).rejects.toThrow(/rateBrust/);
+    expect((await Registry.open(dataDir)).settings()).toEqual({ toolNameMaxLength: 60, limits: { rateBurst: 20, maxSessions: 9 } });
   });
 
   it('backs up a corrupt file, starts empty and says so', async () => {
@@ -179,7 +182,7 @@ describe('Registry', () => {
     expect(await readFile(path.join(dataDir, 'registry.json.backup-2025-03-04T05-06-07-089Z'), 'utf8')).toBe(
       '{ "version": 1, "servers": {',
     );
-    expect(await readJson(file)).toEqual({ version: 1, servers: {}, settings: { toolNameMaxLength: 47 } });
+    expect(await readJson(file)).toEqual({ version: 1, servers: {}, settings: { toolNameMaxLength: 47, limits: {} } });
     expect((await Registry.open(dataDir)).warnings).toEqual([]);
   });
 
@@ -208,16 +211,18 @@ describe('Registry', () => {
           'bad name': memory,
           remote,
         },
-        settings: { toolNameMaxLength: 'long' },
+        settings: { toolNameMaxLength: 'long', limits: { maxSessions: 12, rateBurst: 0, futureLimit: 3 } },
       }),
     );
     const registry = await Registry.open(dataDir, { now: () => new Date(0) });
     expect(registry.list().map((entry) => entry.name)).toEqual(['memory', 'remote']);
-    expect(registry.settings()).toEqual({ toolNameMaxLength: 47 });
+    expect(registry.settings()).toEqual({ toolNameMaxLength: 47, limits: { maxSessions: 12 } });
     expect(registry.warnings).toEqual([
       expect.stringMatching(/^registry\.json: dropped server "broken": /),
       'registry.json: dropped server "bad name": name may contain only letters, digits, "-" and "_"',
       'registry.json: invalid settings.toolNameMaxLength; using 47',
+      'registry.json: invalid settings.limits.rateBurst; using its default',
+      'registry.json: unknown limit settings.limits.futureLimit; ignored',
       'the original registry.json was copied to registry.json.backup-1970-01-01T00-00-00-000Z',
     ]);
     expect(await readJson(path.join(dataDir, 'registry.json.backup-1970-01-01T00-00-00-000Z'))).toMatchObject({
@@ -226,7 +231,7 @@ describe('Registry', () => {
     expect(await readJson(file)).toEqual({
       version: 1,
       servers: { memory, remote },
-      settings: { toolNameMaxLength: 47 },
+      settings: { toolNameMaxLength: 47, limits: { maxSessions: 12 } },
     });
   });
 

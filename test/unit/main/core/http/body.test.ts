@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseJsonRpcBody, readBody, sendJsonRpcError } from '../../../../../main/core/http/body.js';
+import { exceedsJsonDepth, parseJsonRpcBody, readBody, sendJsonRpcError } from '../../../../../main/core/http/body.js';
 import type { ReadBodyResult } from '../../../../../main/core/http/body.js';
 
 const LIMIT = 64;
@@ -163,6 +163,28 @@ describe('readBody', () => {
     stream.write('abc');
     stream.destroy();
     expect(await result).toEqual({ ok: false, status: 400, message: 'the request body was not fully received' });
+  });
+});
+
+describe('exceedsJsonDepth', () => {
+  const nested = (depth: number, open = '[', close = ']'): Buffer => Buffer.from(`${open.repeat(depth)}${close.repeat(depth)}`);
+
+  it('counts objects and arrays, and nothing inside strings', () => {
+    expect(exceedsJsonDepth(nested(3), 3)).toBe(false);
+    expect(exceedsJsonDepth(nested(4), 3)).toBe(true);
+    expect(exceedsJsonDepth(Buffer.from('{"a":[{"b":1}],"c":{}}'), 3)).toBe(false);
+    expect(exceedsJsonDepth(Buffer.from('{"a":[{"b":1}],"c":{}}'), 2)).toBe(true);
+    expect(exceedsJsonDepth(Buffer.from('{"s":"[[[[{{{{"}'), 1)).toBe(false);
+    // An escaped quote does not end the string; an escaped backslash before the quote does.
+    expect(exceedsJsonDepth(Buffer.from('{"s":"\\"[[[["}'), 1)).toBe(false);
+    expect(exceedsJsonDepth(Buffer.from('{"s":"\\\\",  "t":[[1]]}'), 2)).toBe(true);
+    expect(exceedsJsonDepth(Buffer.from('{"s":"é[[[["}'), 1)).toBe(false);
+  });
+
+  it('lets parseJsonRpcBody refuse JSON nested past the limit as an invalid request naming it, before parsing', () => {
+    const refused = parseJsonRpcBody(nested(5_000, '{"a":', '}'), 64);
+    expect(refused).toEqual({ ok: false, tooDeep: true, message: "Invalid Request: the JSON is nested deeper than 64 levels (the gateway's maxJsonDepth limit)" });
+    expect(parseJsonRpcBody(Buffer.from(`${'['.repeat(64)}${']'.repeat(64)}`), 64).ok).toBe(true);
   });
 });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   checkRequest,
   hashToken,
+  malformedPathSegment,
   hostnameOf,
   isHostAllowed,
   isHostAllowedOnPort,
@@ -12,7 +13,6 @@ import {
   parseHost,
   presentedToken,
   selfOrigins,
-  sendTooManyRequests,
   sendUnauthorized,
   tokenMatches,
 } from '../../../../../main/core/http/request-guard.js';
@@ -181,6 +181,14 @@ describe('request guard', () => {
     expect(hashToken('right').toString('hex')).not.toContain('right');
   });
 
+  it('finds the first path segment whose percent-encoding is malformed', () => {
+    expect(malformedPathSegment('/servers/%E0%A4%A/mcp')).toBe('%E0%A4%A');
+    expect(malformedPathSegment('/admin/servers/%ZZ')).toBe('%ZZ');
+    expect(malformedPathSegment('/admin/servers/ok%20name/%C0')).toBe('%C0');
+    expect(malformedPathSegment('/servers/caf%C3%A9/mcp')).toBeUndefined();
+    expect(malformedPathSegment('/')).toBeUndefined();
+  });
+
   it('answers 401 with WWW-Authenticate: Bearer and no OAuth discovery', () => {
     const res = fakeRes();
     sendUnauthorized(res);
@@ -188,15 +196,5 @@ describe('request guard', () => {
     expect(res.headers['www-authenticate']).toBe('Bearer realm="gatehouse"');
     expect(res.headers['www-authenticate']).not.toMatch(/resource_metadata/);
     expect(JSON.parse(res.body!)).toEqual({ error: expect.stringMatching(/missing or invalid token/) });
-  });
-
-  it('answers 429 with Retry-After in whole seconds', () => {
-    const res = fakeRes();
-    sendTooManyRequests(res, 0.02);
-    expect(res.status).toBe(429);
-    expect(res.headers['retry-after']).toBe('1');
-    const later = fakeRes();
-    sendTooManyRequests(later, 2.5);
-    expect(later.headers['retry-after']).toBe('3');
   });
 });

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { applyHttpLimits, DEFAULT_LIMITS, resolveLimits } from '../../../../../main/core/security/limits.js';
+import { applyHttpLimits, connectionsCheckingIntervalMs, DEFAULT_LIMITS, resolveLimits } from '../../../../../main/core/security/limits.js';
 import { RateLimiter } from '../../../../../main/core/security/rate-limit.js';
 
 describe('RateLimiter', () => {
@@ -33,11 +33,36 @@ describe('RateLimiter', () => {
     expect([1, 2, 3].map(() => limiter.take('k').ok)).toEqual([true, true, false]);
   });
 
-  it('has defaults of 50 per second with a burst of 100, and rejects nonsense', () => {
+  it('has the default limits (1000 per second, bursts of 5000), and rejects nonsense', () => {
     const limiter = new RateLimiter();
-    expect([limiter.ratePerSecond, limiter.burst]).toEqual([50, 100]);
+    expect([limiter.ratePerSecond, limiter.burst]).toEqual([1000, 5000]);
     expect(() => new RateLimiter({ ratePerSecond: 0 })).toThrow(RangeError);
     expect(() => new RateLimiter({ burst: 0.5 })).toThrow(RangeError);
+  });
+
+  it('takes a cost of several requests at once; a cost above the burst needs a full bucket', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ ratePerSecond: 10, burst: 5, now: () => now });
+    expect(limiter.take('k', 3).ok).toBe(true);
+    expect(limiter.take('k', 3)).toEqual({ ok: false, retryAfterSeconds: 0.1 });
+    expect(limiter.take('k', 0).ok).toBe(true);
+    now = 1000;
+    expect(limiter.take('k', 50).ok).toBe(true);
+    expect(limiter.take('k', 1).ok).toBe(false);
+  });
+
+  it('takes new figures at once, keeping what each bucket holds up to the new burst', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ ratePerSecond: 1, burst: 10, now: () => now });
+    expect(limiter.take('k', 4).ok).toBe(true);
+    limiter.configure({ burst: 3 });
+    expect([limiter.ratePerSecond, limiter.burst]).toEqual([1, 3]);
+    expect(limiter.take('k', 3).ok).toBe(true);
+    expect(limiter.take('k').ok).toBe(false);
+    limiter.configure({ ratePerSecond: 100 });
+    now = 10;
+    expect(limiter.take('k').ok).toBe(true);
+    expect(() => limiter.configure({ ratePerSecond: 0 })).toThrow(RangeError);
   });
 
   it('sweeps idle buckets when it tracks too many keys', () => {
@@ -53,7 +78,7 @@ describe('RateLimiter', () => {
 
 describe('limits', () => {
   it('documents sane defaults', () => {
-    expect(DEFAULT_LIMITS).toMatchObject({ maxBodyBytes: 4 * 1024 * 1024, maxSessions: 256, ratePerSecond: 50, rateBurst: 100 });
+    expect(DEFAULT_LIMITS).toMatchObject({ maxBodyBytes: 4 * 1024 * 1024, maxJsonDepth: 64, maxSessions: 256, ratePerSecond: 1000, rateBurst: 5000 });
   });
 
   it('applies overrides and names invalid fields', () => {
@@ -69,5 +94,12 @@ describe('limits', () => {
     expect(server.headersTimeout).toBe(500);
     expect(server.requestTimeout).toBe(500);
     expect(server.keepAliveTimeout).toBe(DEFAULT_LIMITS.keepAliveTimeoutMs);
+  });
+
+  it('checks connection timeouts ten times per timeout, at least every second', () => {
+    expect(connectionsCheckingIntervalMs(DEFAULT_LIMITS)).toBe(1000);
+    expect(connectionsCheckingIntervalMs({ ...DEFAULT_LIMITS, headersTimeoutMs: 600 })).toBe(60);
+    expect(connectionsCheckingIntervalMs({ ...DEFAULT_LIMITS, headersTimeoutMs: 60_000, requestTimeoutMs: 2_000 })).toBe(200);
+    expect(connectionsCheckingIntervalMs({ ...DEFAULT_LIMITS, headersTimeoutMs: 5, requestTimeoutMs: 0 })).toBe(10);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -140,6 +140,22 @@ describe('TokenStore', () => {
     store.authenticate(secret);
     await expect.poll(async () => JSON.parse(await tokensFile()).tokens[0].lastUsedAt).toBeTypeOf('string');
     await store.close();
+  });
+
+  it('close waits for a flush the timer started: nothing is written after it returns', async () => {
+    const store = await TokenStore.open(dir, { ...noEnv, lastUsedFlushMs: 1 });
+    const { secret } = await store.create('late');
+    // Hold the timer's flush inside its re-read, so close() arrives while it is under way.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const reload = vi.spyOn(store, 'reload').mockImplementationOnce(() => held);
+    store.authenticate(secret);
+    await expect.poll(() => reload.mock.calls.length).toBe(1);
+    const closed = store.close();
+    release();
+    await closed;
+    expect(JSON.parse(await tokensFile()).tokens[0].lastUsedAt).toBeTypeOf('string');
+    expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
   it('validates names and ACLs', async () => {
