@@ -4,29 +4,26 @@
  * upstream session per client (remote servers, per-client stdio) is asked as that client would
  * be; a shared stdio process, initialized once with every relayed capability, serves the tool to
  * all and routes its roots request to a client that can answer. Built as `serve` builds the
- * gateway, with a real client token and SDK clients of both protocol eras.
+ * gateway (the harness), with its client token and SDK clients of both protocol eras.
  */
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { ClientCapabilities } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEverythingHttp, type RunningBackend } from '../fixtures/backends.js';
-import { clientPool, SERVERS, text } from './harness.js';
-import { bearer, startServeGateway, type ServeGateway } from './serve-gateway.js';
+import { bearer, clientPool, SERVERS, startGateway, text, type RunningGateway } from './harness.js';
 
-let gw: ServeGateway;
+let gw: RunningGateway;
 let remote: RunningBackend;
-let token: string;
 const pool = clientPool();
 const modern: Client[] = [];
 
 beforeAll(async () => {
   remote = await startEverythingHttp('streamableHttp');
-  gw = await startServeGateway({
+  gw = await startGateway({
     shared: { command: process.execPath, args: [SERVERS.everything] },
     perclient: { command: process.execPath, args: [SERVERS.everything], isolation: 'per-client' },
     remote: { type: 'streamable-http', url: remote.url },
   });
-  token = await gw.createToken('laptop');
 }, 60_000);
 
 afterEach(async () => {
@@ -44,7 +41,7 @@ const ROOT = { uri: 'file:///work/project', name: 'project' };
 
 /** A 2025-era SDK client, answering roots/list with {@link ROOT} when it declares roots. */
 async function legacyClient(path: string, capabilities: ClientCapabilities): Promise<Client> {
-  const client = await pool.connect(`${gw.url}${path}`, { capabilities, headers: bearer(token) });
+  const client = await pool.connect(`${gw.url}${path}`, { capabilities });
   if (capabilities.roots) client.setRequestHandler('roots/list', async () => ({ roots: [ROOT] }));
   return client;
 }
@@ -92,7 +89,7 @@ describe('tools that need a client capability', () => {
   it('a 2026-07-28 client is listed by the capabilities its request declares', async () => {
     const client = new Client({ name: 'v2-client', version: '2.0.0' }, { versionNegotiation: { mode: 'auto' } });
     modern.push(client);
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), { requestInit: { headers: bearer(token) } }));
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), { requestInit: { headers: bearer(gw.clientToken!) } }));
     expect(client.getProtocolEra()).toBe('modern');
     expect(await rootsTools(client)).toEqual(['shared__get-roots-list']);
   });

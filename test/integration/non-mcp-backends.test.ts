@@ -2,7 +2,7 @@
  * A remote URL that is not an MCP server (an API answering its own JSON, a login page) is said
  * in one line naming the server and what came back: in its state's reason, the admin API's
  * server view, the gateway's log and the `serve` table (issue 17). Built as `serve` builds the
- * gateway; the CLI test runs the built binary.
+ * gateway (the harness); the CLI test runs the built binary.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../main/core/base/logger.js';
 import { ensureCliBuilt, startCli, stopCli } from '../support/cli.js';
-import { startServeGateway, type ServeGateway } from './serve-gateway.js';
+import { startGateway, type RunningGateway } from './harness.js';
 
 let api: HttpServer;
 let base: string;
@@ -39,11 +39,11 @@ const JSON_REASON = 'backend "hello" answered with JSON that is not an MCP messa
 const HTML_REASON = 'backend "login" answered with text/html, not an MCP message (HTTP 200)';
 
 describe('a remote URL that does not speak MCP', () => {
-  let gw: ServeGateway;
+  let gw: RunningGateway;
   const lines: string[] = [];
 
   beforeAll(async () => {
-    gw = await startServeGateway(
+    gw = await startGateway(
       {
         hello: { type: 'streamable-http', url: `${base}/mcp`, restart: 'never' },
         login: { type: 'streamable-http', url: `${base}/login`, restart: 'never' },
@@ -59,8 +59,8 @@ describe('a remote URL that does not speak MCP', () => {
     ['hello', JSON_REASON],
     ['login', HTML_REASON],
   ])('%s: one line in its state, the admin API and the log', async (name, reason) => {
-    await expect.poll(() => gw.host.gateway.serverView(name)?.status).toBe('error');
-    expect(gw.host.gateway.serverView(name)?.reason).toBe(reason);
+    await expect.poll(() => gw.gateway.serverView(name)?.status).toBe('error');
+    expect(gw.gateway.serverView(name)?.reason).toBe(reason);
     const view = (await (await gw.admin(`/admin/servers/${name}`)).json()) as { status: string; reason: string; lastError?: string };
     expect(view.status).toBe('error');
     expect(view.reason).toBe(reason);

@@ -5,10 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEverythingHttp, type RunningBackend } from '../fixtures/backends.js';
-import { clientPool, SERVERS, text } from './harness.js';
-import { bearer, startServeGateway, type ServeGateway } from './serve-gateway.js';
+import { bearer, clientPool, SERVERS, startGateway, text, type RunningGateway } from './harness.js';
 
-let gw: ServeGateway;
+let gw: RunningGateway;
 let remote: RunningBackend;
 let legacy: RunningBackend;
 let narrow: string;
@@ -16,12 +15,12 @@ const pool = clientPool();
 
 beforeAll(async () => {
   [remote, legacy] = await Promise.all([startEverythingHttp('streamableHttp'), startEverythingHttp('sse')]);
-  gw = await startServeGateway({
+  gw = await startGateway({
     everything: { command: process.execPath, args: [SERVERS.everything], toolFilter: { block: ['get-sum'] } },
     remote: { type: 'streamable-http', url: remote.url, toolFilter: { block: ['get-sum'] } },
     legacy: { type: 'sse', url: legacy.url, toolFilter: { block: ['get-sum'] } },
   });
-  narrow = await gw.createToken('narrow', { servers: '*', toolFilter: { block: ['echo'] } });
+  narrow = (await gw.createToken('narrow', { servers: '*', toolFilter: { block: ['echo'] } })).secret;
 }, 60_000);
 
 afterAll(async () => {
