@@ -6,6 +6,7 @@
  */
 import { errorMessage } from '../core/base/logger.js';
 import type { CommandIo } from './secrets-command.js';
+import { locateGateway } from './gateway-url.js';
 import { parseCommand } from './parse-command.js';
 
 export const AUTH_USAGE = `Usage: gatehouse auth login SERVER [--client-id ID] [--client-secret-stdin] [--url URL]
@@ -22,7 +23,9 @@ OAuth sign-in to remote MCP servers, through the running gateway (gatehouse serv
   status   each OAuth server: signed_in, needs_auth, pending or signed_out (never a token)
   logout   revokes the tokens where the provider supports it, and deletes them
 
-  --url URL   the gateway (default http://127.0.0.1:7420)
+  --url URL        the gateway (default: where the gateway on --data-dir listens, else
+                   http://127.0.0.1:7420)
+  --data-dir DIR   the gateway's data dir
 
 The admin token is read from GATEHOUSE_ADMIN_TOKEN (the one "gatehouse serve" printed at its
 first start, or one from "gatehouse tokens create NAME --admin").`;
@@ -30,6 +33,8 @@ first start, or one from "gatehouse tokens create NAME --admin").`;
 /** Where the command reads and writes, plus the environment (for the admin token) and fetch (tests). */
 export interface AuthCommandIo extends CommandIo {
   env: Readonly<Record<string, string | undefined>>;
+  /** Where the running gateway is looked up when no `--url` is given. */
+  defaultDataDir?: string;
   fetch?: typeof fetch;
 }
 
@@ -39,7 +44,7 @@ export async function runAuthCommand(argv: readonly string[], io: AuthCommandIo)
     'auth',
     AUTH_USAGE,
     argv,
-    { url: { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret-stdin': { type: 'boolean' } },
+    { url: { type: 'string' }, 'data-dir': { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret-stdin': { type: 'boolean' } },
     { help: io.stdout, error: io.stderr },
   );
   if (typeof parsed === 'number') return parsed;
@@ -52,9 +57,10 @@ export async function runAuthCommand(argv: readonly string[], io: AuthCommandIo)
   }
   let base: URL;
   try {
-    base = new URL(values.url ?? 'http://127.0.0.1:7420');
-  } catch {
-    io.stderr(`gatehouse auth: --url "${values.url}" is not a URL\n`);
+    const located = await locateGateway(values.url, values['data-dir'] ?? io.defaultDataDir);
+    base = new URL(`${located.address.base}/`);
+  } catch (error) {
+    io.stderr(`gatehouse auth: ${errorMessage(error)}\n`);
     return 2;
   }
   const token = io.env.GATEHOUSE_ADMIN_TOKEN;

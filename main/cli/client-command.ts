@@ -5,12 +5,11 @@
  */
 import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { CLIENT_IDS, endpointToolNames, endpointUrl, generate, isClientId, listClients, type ClientOs, type GeneratedConfig } from '../../shared/client-configs/index.js';
+import { CLIENT_IDS, endpointToolNames, generate, isClientId, listClients, type ClientOs, type GeneratedConfig } from '../../shared/client-configs/index.js';
 import { didYouMean } from '../../shared/spelling.js';
 import { errorMessage } from '../core/base/logger.js';
-import { defaultEntryName, installClient, removeClient } from '../core/clients/client-installer.js';
-import { findConfigFile, resolvePathTemplate, type InstallEnv } from '../core/clients/install.js';
-import { TokenStore } from '../core/security/token-store.js';
+import { defaultEntryName, findConfigFile, resolvePathTemplate, type InstallEnv } from '../core/clients/config-location.js';
+import { endpointAt, locateGateway, serverAt } from './gateway-url.js';
 import { parseCommand } from './parse-command.js';
 
 export const CLIENT_USAGE = `Usage:
@@ -23,11 +22,12 @@ export const CLIENT_USAGE = `Usage:
 Options:
   --server NAME      one server's endpoint instead of the aggregate (the token is limited to it)
   --servers a,b      install: limit the token to these servers (default: all)
-  --url URL          the gateway (default http://127.0.0.1:7420)
+  --url URL          the gateway: its base URL or an endpoint, as serve prints them (default:
+                     where the gateway on --data-dir listens, else http://127.0.0.1:7420)
   --name ENTRY       the entry name in the client's config (default gatehouse, or gatehouse-NAME)
   --token-env VAR    the environment variable the client reads the token from (default GATEHOUSE_TOKEN)
   --force            install: replace an existing install (new token; the old one is revoked)
-  --data-dir DIR     where tokens.json lives`;
+  --data-dir DIR     the gateway's data dir (its tokens.json, and where it listens)`;
 
 /** Where the command reads and writes. */
 export interface ClientCommandIo {
@@ -82,24 +82,37 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
     io.stderr('gatehouse client: --server already limits the token to that server; leave out --servers\n');
     return 2;
   }
+  const dataDir = values['data-dir'] ?? defaultDataDir;
+  let located;
+  let server: string | undefined;
+  try {
+    located = await locateGateway(values.url, dataDir);
+    server = serverAt(located.address, values.server);
+  } catch (error) {
+    io.stderr(`gatehouse client: ${errorMessage(error)}\n`);
+    return 2;
+  }
   const servers = values.servers?.split(',').map((s) => s.trim()).filter(Boolean);
   if (action !== 'remove') {
     // A snippet or token for a misspelt server reaches nothing; `remove` may follow a server's removal.
-    const named = values.server !== undefined ? [values.server] : (servers ?? []);
+    const named = server !== undefined ? [server] : (servers ?? []);
     // Loaded only when needed: the registry brings lowdb and zod, which `client show` alone does not need.
     const known = named.length > 0 ? await import('./known-servers.js') : undefined;
-    const lines = known ? known.unknownServerLines('client', named, await known.registeredServerNames(values['data-dir'] ?? defaultDataDir)) : [];
+    const lines = known ? known.unknownServerLines('client', named, await known.registeredServerNames(dataDir)) : [];
     if (lines.length > 0) {
       io.stderr(`${lines.join('\n')}\n`);
       return 2;
     }
   }
-  const gatewayUrl = values.url ?? 'http://127.0.0.1:7420';
+  if (located.source === 'default' && action !== 'remove') {
+    io.stderr(`note: no gateway is running on ${dataDir}; using ${located.address.base} (--url names another)\n`);
+  }
+  const gatewayUrl = located.address.base;
   const platform = io.platform ?? process.platform;
   const os: ClientOs = platform === 'darwin' || platform === 'win32' ? platform : 'linux';
   const ienv: InstallEnv = { home: io.home ?? homedir(), platform: os, env: io.env };
   const bridgeCommand = io.bridgeCommand ?? { command: process.execPath, args: [realpathSync(process.argv[1]!)] };
-  const entryName = values.name ?? defaultEntryName(values.server);
+  const entryName = values.name ?? defaultEntryName(server);
 
   try {
     // The tools the client would see, for the tool-count and name-length warnings.
@@ -108,12 +121,12 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
     if (action !== 'remove' && reachable) {
       const { readLiveTools } = await import('./live-tools.js');
       const live = await readLiveTools(gatewayUrl, io.env, io.fetch);
-      if (live.ok) toolNames = endpointToolNames(live.tools, values.server !== undefined ? { server: values.server } : servers ? { servers } : {});
+      if (live.ok) toolNames = endpointToolNames(live.tools, server !== undefined ? { server } : servers ? { servers } : {});
       else io.stderr(`gatehouse client: tool counts and name lengths not checked: ${live.why}\n`);
     }
     if (action === 'show') {
       const config = generate(client, {
-        url: endpointUrl(gatewayUrl, values.server),
+        url: endpointAt(located.address, server),
         serverName: entryName,
         bridgeCommand,
         ...(values['token-env'] ? { tokenEnvVar: values['token-env'] } : {}),
@@ -122,12 +135,16 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
       io.stdout(await describe(config, ienv));
       return 0;
     }
-    const dataDir = values['data-dir'] ?? defaultDataDir;
+    // Loaded here: `show` needs neither the token store nor the config file editors.
+    const [{ installClient, removeClient }, { TokenStore }] = await Promise.all([
+      import('../core/clients/client-installer.js'),
+      import('../core/security/token-store.js'),
+    ]);
     const tokens = await TokenStore.open(dataDir, { env: {} });
     for (const warning of tokens.warnings) io.stderr(`gatehouse: warning: ${warning}\n`);
     try {
       if (action === 'remove') {
-        const result = await removeClient({ client, entryName, ...(values.server !== undefined ? { server: values.server } : {}) }, tokens, ienv);
+        const result = await removeClient({ client, entryName, ...(server !== undefined ? { server } : {}) }, tokens, ienv);
         io.stdout(
           result.removed
             ? `Removed "${entryName}" from ${result.file}${result.backup ? ` (backup: ${result.backup})` : ''}.\n`
@@ -143,7 +160,7 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
           entryName,
           bridgeCommand,
           force: values.force === true,
-          ...(values.server !== undefined ? { server: values.server } : {}),
+          ...(server !== undefined ? { server } : {}),
           ...(servers !== undefined ? { acl: { servers } } : {}),
           ...(values['token-env'] ? { tokenEnvVar: values['token-env'] } : {}),
           ...(toolNames ? { toolNames } : {}),

@@ -4,8 +4,6 @@
  * counts and measures for a client's tool-count and name-length warnings.
  */
 import type { ListedTool } from '../../shared/client-configs/index.js';
-import { createHttpControlApi } from '../../shared/control-api-http.js';
-import { ControlApiError } from '../../shared/control-api.js';
 import { errorMessage } from '../core/base/logger.js';
 
 /** How long `client show` waits for the gateway before it prints the snippet without the check. */
@@ -24,6 +22,8 @@ export async function readLiveTools(gatewayUrl: string, env: Readonly<Record<str
   } catch {
     return { ok: false, why: `"${gatewayUrl}" is not a URL` };
   }
+  // Loaded only with a token to use: `client show` without one stays light.
+  const [{ createHttpControlApi }, { ControlApiError }] = await Promise.all([import('../../shared/control-api-http.js'), import('../../shared/control-api.js')]);
   const api = createHttpControlApi({
     baseUrl: origin,
     token,

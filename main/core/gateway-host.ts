@@ -4,11 +4,17 @@
  * both build their gateway here, so they share one data dir and one way of starting and
  * stopping; each brings its own secret store (an encrypted file headless, `safeStorage` on the
  * desktop).
+ *
+ * Only one gateway may use a data dir at a time: the host takes the data dir's lock
+ * (`gateway.lock`, see data-dir-lock.ts) before it opens anything, records the URL in it once
+ * the gateway listens, and releases it when it closes.
  */
 import { AuditStore, auditDir } from './audit/audit-store.js';
 import { createRedactor } from './audit/redact.js';
 import { resolveLoginShellPath } from './backends/shell-path.js';
 import type { Logger } from './base/logger.js';
+import { acquireDataDirLock, type DataDirLock } from './config/data-dir-lock.js';
+import { securePrivateDataDir } from './config/data-dir-mode.js';
 import { Registry } from './config/registry.js';
 import { Gateway, type GatewayOptions } from './gateway.js';
 import { oauthTokenValues } from './oauth/oauth-vault.js';
@@ -30,6 +36,13 @@ export interface GatewayHostOptions {
   allowedHosts?: string[];
   /** The token store's other options (the desktop app's session admin token, the flush interval). */
   tokenOptions?: Omit<TokenStoreOptions, 'env' | 'logger'>;
+  /**
+   * The data dir's lock, when the caller took it already (`serve` takes it before it opens the
+   * secret store); the host releases it on close. Without it the host takes it itself.
+   */
+  lock?: DataDirLock;
+  /** Who runs the gateway, as a second gateway's refusal names it. Default `gatehouse`. */
+  app?: string;
   /** Anything else the gateway takes (OAuth `openUrl`, what `/admin/info` says, limits). */
   gateway?: Partial<Omit<GatewayOptions, 'registry' | 'audit' | 'dataDir' | 'host' | 'port' | 'logger' | 'tokens' | 'secrets' | 'approvals'>>;
 }
@@ -44,11 +57,18 @@ export interface GatewayHost {
   readonly secrets: SecretStore;
   /** Problems found while opening the stores (each already names its file), for the user. */
   readonly warnings: readonly string[];
+  /** Starts the gateway (`gateway.start()`), then records its URL in the data dir's lock. */
+  start(): Promise<{ url: string }>;
   /** Stops the gateway and every backend, then closes the stores (pending writes land). Idempotent. */
   close(): Promise<void>;
 }
 
-/** Opens the stores of `dataDir` and builds the gateway over them. Call `gateway.start()` next. */
+/**
+ * Takes the data dir's lock, opens its stores and builds the gateway over them. Call
+ * {@link GatewayHost.start} next.
+ *
+ * @throws DataDirLockedError when another live gateway uses `dataDir` (nothing was opened).
+ */
 export async function openGatewayHost(opts: Readonly<GatewayHostOptions>): Promise<GatewayHost> {
   const { logger, dataDir } = opts;
   const warnings: string[] = [];
@@ -58,6 +78,10 @@ export async function openGatewayHost(opts: Readonly<GatewayHostOptions>): Promi
     closers.length = 0;
   };
   try {
+    // Made private before anything is written into it; then nobody else may be writing there.
+    warnings.push(...(await securePrivateDataDir(dataDir)));
+    const lock = opts.lock ?? (await acquireDataDirLock(dataDir, opts.app !== undefined ? { app: opts.app } : {}));
+    closers.push(() => lock.release());
     const tokens = await TokenStore.open(dataDir, { ...opts.tokenOptions, env: opts.env, logger: logger.child('tokens') });
     closers.push(() => tokens.close());
     warnings.push(...tokens.warnings);
@@ -113,10 +137,25 @@ export async function openGatewayHost(opts: Readonly<GatewayHostOptions>): Promi
       audit,
       secrets: opts.secrets,
       warnings,
+      async start() {
+        const started = await gateway.start();
+        await lock.setUrl(localUrl(started.url));
+        return started;
+      },
       close: () => (closing ??= closeAll()),
     };
   } catch (error) {
     await closeAll();
+    // A lock the caller took is released here too: the host owned it from the call on.
+    await opts.lock?.release();
     throw error;
   }
+}
+
+/** The URL a local client uses for a gateway listening on `url` (a wildcard address is not one). */
+export function localUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.hostname === '0.0.0.0') parsed.hostname = '127.0.0.1';
+  else if (parsed.hostname === '[::]') parsed.hostname = '[::1]';
+  return parsed.origin;
 }

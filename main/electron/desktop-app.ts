@@ -135,6 +135,7 @@ export class DesktopApp {
           logger: this.#opts.logger,
           env: this.#opts.env,
           secrets: this.#secrets.store,
+          app: 'Gatehouse desktop app',
           tokenOptions: { sessionAdminToken: { name: 'desktop app (this run)', secret: this.#adminSecret } },
           gateway: {
             version: this.#opts.version,
@@ -146,7 +147,7 @@ export class DesktopApp {
         for (const warning of host.warnings) this.#opts.logger.warn(warning);
         host.gateway.onDidChangeServers(() => this.#refresh());
         this.#host = host;
-        await host.gateway.start();
+        await host.start();
         this.#setGateway({ state: 'running', url: host.gateway.url! });
       } catch (error) {
         this.#host = undefined;

@@ -6,11 +6,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import { Client, InMemoryTransport, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../../main/core/base/logger.js';
 import { GatewayBridge, isConnectionLost } from '../../main/core/bridge/gateway-bridge.js';
 import { resolveBridgeUrl } from '../../main/cli/bridge-command.js';
 import { clientPool, SERVERS, startGateway, text, type RunningGateway } from './harness.js';
@@ -113,17 +115,83 @@ describe('gatehouse bridge (in process)', () => {
     await expect(client.callTool({ name: 'everything__echo', arguments: { message: 'x' } })).rejects.toThrow(/not reachable|lost/);
   });
 
-  it('resolves --url and --server', () => {
+  it('resolves --url (the base or an endpoint, as serve prints them) and --server', () => {
     expect(String(resolveBridgeUrl(undefined, undefined))).toBe('http://127.0.0.1:7420/mcp');
     expect(String(resolveBridgeUrl('http://127.0.0.1:9000', 'github'))).toBe('http://127.0.0.1:9000/servers/github/mcp');
+    expect(String(resolveBridgeUrl('http://127.0.0.1:9000/', 'github'))).toBe('http://127.0.0.1:9000/servers/github/mcp');
     expect(String(resolveBridgeUrl('http://127.0.0.1:9000/servers/x/mcp', undefined))).toBe('http://127.0.0.1:9000/servers/x/mcp');
-    expect(resolveBridgeUrl('http://127.0.0.1:9000/mcp', 'x')).toMatch(/cannot be combined/);
+    // The endpoint serve prints, with --server: that server's endpoint, not ".../mcp/servers/x/mcp".
+    expect(String(resolveBridgeUrl('http://127.0.0.1:9000/mcp', 'x'))).toBe('http://127.0.0.1:9000/servers/x/mcp');
+    expect(String(resolveBridgeUrl('http://127.0.0.1:9000/sse', undefined))).toBe('http://127.0.0.1:9000/mcp');
+    expect(String(resolveBridgeUrl('https://example.test/gatehouse/mcp', 'x'))).toBe('https://example.test/gatehouse/servers/x/mcp');
+    expect(resolveBridgeUrl('http://127.0.0.1:9000/servers/x/mcp', 'y')).toMatch(/--server y does not match the server in --url \(x\)/);
     expect(resolveBridgeUrl('file:///x', undefined)).toMatch(/http or https/);
     expect(isConnectionLost(new TypeError('fetch failed'))).toBe(true);
     expect(isConnectionLost(Object.assign(new Error('x'), { status: 404 }))).toBe(true);
     expect(isConnectionLost(Object.assign(new Error('x'), { status: 401 }))).toBe(false);
   });
 });
+
+/** An upstream whose every send fails as fetch does when nothing listens. */
+function downUpstream(): Transport {
+  return {
+    start: async () => {},
+    send: async () => {
+      throw new TypeError('fetch failed');
+    },
+    close: async () => {},
+  };
+}
+
+describe('gatehouse bridge while the gateway is down', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('backs off, says so once, and answers a waiting request with an error after 30 s', async () => {
+    vi.useFakeTimers();
+    let attempts = 0;
+    const lines: string[] = [];
+    const logger = createLogger('bridge', { level: 'info', write: (line) => lines.push(line) });
+    const [clientSide, bridgeSide] = InMemoryTransport.createLinkedPair();
+    const bridge = new GatewayBridge(bridgeSide, {
+      url: new URL('http://127.0.0.1:9/mcp'),
+      logger,
+      // Past 200 attempts the upstream hangs instead of failing, so a bridge that spins stops
+      // spinning and this test can fail rather than never end.
+      createUpstream: () => (++attempts > 200 ? { ...downUpstream(), send: () => new Promise<void>(() => {}) } : downUpstream()),
+    });
+    bridges.push(bridge);
+    await bridge.start();
+    const answers: JSONRPCMessage[] = [];
+    clientSide.onmessage = (message) => void answers.push(message);
+    await clientSide.start();
+    await clientSide.send({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(answers).toEqual([]);
+    // Capped exponential backoff (250 ms doubling to 5 s, each delay 50-100 % of that): 10 to 16 attempts in 29 s.
+    expect(attempts).toBeGreaterThanOrEqual(10);
+    expect(attempts).toBeLessThanOrEqual(16);
+    // The state change is said once, not at every attempt.
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/cannot reach the gateway/);
+
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect(answers).toEqual([
+      expect.objectContaining({ id: 1, error: expect.objectContaining({ code: -32603, message: expect.stringMatching(/Gatehouse at http:\/\/127\.0\.0\.1:9\/mcp is not reachable .*30 s/) }) }),
+    ]);
+  });
+});
+
+/** A port nothing listens on (yet): taken from the OS, then released. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 describe('gatehouse bridge (the command, over stdio)', () => {
   /** GATEHOUSE_TEST_CLI runs another build; otherwise a fresh one is made in out/bridge-test (dist/ is left alone). */
@@ -161,5 +229,33 @@ describe('gatehouse bridge (the command, over stdio)', () => {
       await gw?.stop();
       gw = undefined;
     }
+  });
+
+  it('waits quietly while the gateway is down, then carries on once it is up', async () => {
+    const port = await freePort();
+    // The token the gateway will know once it is up (as the user's token outlives a restart).
+    const clientToken = 'gth_bridge-outage-token';
+    let stderr = '';
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cli, 'bridge', '--url', `http://127.0.0.1:${port}`, '--server', 'everything', '--log-level', 'info'],
+      env: { PATH: process.env.PATH ?? '', GATEHOUSE_TOKEN: clientToken },
+      stderr: 'pipe',
+    });
+    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const client = new Client({ name: 'patient-client', version: '1.0.0' });
+    clients.push(client);
+    const connected = client.connect(transport);
+    // Awaited below; a test that fails before that must not also leave an unhandled rejection.
+    connected.catch(() => undefined);
+    // The client's initialize is held while the bridge retries against a closed port.
+    await expect.poll(() => stderr, { timeout: 10_000 }).toMatch(/cannot reach the gateway/);
+    gw = await startGateway(EVERYTHING, { port, clientToken });
+    await connected;
+    expect(text(await client.callTool({ name: 'echo', arguments: { message: 'after the outage' } }))).toContain('after the outage');
+    // One line when it went down, one when it came back: not one per attempt.
+    const lines = stderr.split('\n').filter((line) => line.includes('[bridge]'));
+    expect(lines, stderr).toHaveLength(2);
+    expect(lines[1]).toMatch(/reconnected to the gateway/);
   });
 });

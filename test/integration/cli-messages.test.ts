@@ -8,18 +8,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '../../main/core/config/registry.js';
-import { cliEnv, ensureCliBuilt, runCli, startCli, stopCli, type CliProcess } from '../support/cli.js';
+import { baseEnv, CliRunner, ensureCliBuilt, waitForExit, waitForStdout } from '../support/cli-runner.js';
 import { SERVERS } from './harness.js';
 
 let tmp: string;
-const started: CliProcess[] = [];
+const cli = new CliRunner(() => tmp);
 
 beforeAll(async () => {
   ensureCliBuilt();
   tmp = await mkdtemp(path.join(tmpdir(), 'gatehouse-cli-messages-'));
 }, 120_000);
 afterEach(async () => {
-  await Promise.all(started.splice(0).map(stopCli));
+  await cli.stopAll();
 });
 afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
@@ -29,6 +29,13 @@ async function file(name: string, text: string): Promise<string> {
   const p = path.join(tmp, name);
   await writeFile(p, text);
   return p;
+}
+
+/** Runs `gatehouse ...args` to its end: its exit code and output. */
+async function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const run = cli.run(args, opts.env, opts.input === undefined ? {} : { stdin: opts.input });
+  const { code } = await waitForExit(run, 20_000);
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
 /** The `  - ...` problem lines `serve` prints for an invalid config. */
@@ -54,9 +61,8 @@ describe('serve --config: errors as documented', () => {
 
   it('accepts a VS Code mcp.json ("servers") as the import screen does', async () => {
     const config = await file('vscode-mcp.json', JSON.stringify({ inputs: [], servers: { memory: { type: 'stdio', command: process.execPath, args: [SERVERS.memory] } } }));
-    const run = startCli(['serve', '--config', config, '--port', '0', '--data-dir', path.join(tmp, 'data-vscode')], { env: cliEnv() });
-    started.push(run);
-    await run.waitForStdout(/^\s+memory\s+stdio\s+running\s+\d+ tools$/m);
+    const { run } = await cli.serve(['--config', config, '--data-dir', path.join(tmp, 'data-vscode')]);
+    await waitForStdout(run, /^\s+memory\s+stdio\s+running\s+\d+ tools$/m);
   });
 });
 
@@ -76,7 +82,7 @@ describe('mistyped commands, clients and options', () => {
   it.each([
     [['tokens', 'list', '--serverz', 'a'], 'gatehouse tokens: unknown option --serverz (did you mean --servers?)'],
     [['secrets', 'list', '--forse'], 'gatehouse secrets: unknown option --forse (did you mean --force?)'],
-    [['serve', '--prot', '7000'], 'gatehouse: unknown option --prot (did you mean --port?)'],
+    [['serve', '--prot', '7000'], 'gatehouse serve: unknown option --prot (did you mean --port?)'],
     [['client', 'show', 'cursor', '--server'], 'gatehouse client: --server needs a value'],
     [['tokens', 'create', 'x', '--admin=yes'], 'gatehouse tokens: --admin takes no value'],
     [['bridge', 'extra'], 'gatehouse bridge: unexpected argument "extra"'],
@@ -152,25 +158,23 @@ describe('client show and the running gateway', () => {
     const dataDir = path.join(tmp, 'data-live');
     const everything = { command: process.execPath, args: [SERVERS.everything] };
     const config = await file('many.json', JSON.stringify({ mcpServers: { a: everything, b: everything, c: everything } }));
-    const run = startCli(['serve', '--config', config, '--port', '0', '--data-dir', dataDir]);
-    started.push(run);
-    const [, url] = await run.waitForStdout(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-    const [, adminToken] = await run.waitForStdout(/^Admin token \(shown once, copy it now\): (gth_\S+)$/m);
-    await run.waitForStdout(/^\s+c\s+stdio\s+running/m);
+    const { run, url } = await cli.serve(['--config', config, '--data-dir', dataDir]);
+    const [, adminToken] = await waitForStdout(run, /^Admin token \(shown once, copy it now\): (gth_\S+)$/m);
+    await waitForStdout(run, /^\s+c\s+stdio\s+running/m);
     const listed = (await (await fetch(`${url}/admin/tools`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { tools: Array<{ enabled: boolean }> };
     const enabled = listed.tools.filter((t) => t.enabled).length;
     expect(enabled).toBeGreaterThan(40);
 
-    const env = cliEnv({ GATEHOUSE_ADMIN_TOKEN: adminToken! });
-    const all = await runCli(['client', 'show', 'cursor', '--url', url!, '--data-dir', dataDir], { env });
+    const env = baseEnv({ GATEHOUSE_ADMIN_TOKEN: adminToken! });
+    const all = await runCli(['client', 'show', 'cursor', '--url', url, '--data-dir', dataDir], { env });
     expect(all.code).toBe(0);
     expect(all.stdout).toContain(`warning: Cursor sends only the first 40 tools to the agent (40); this endpoint offers ${enabled} tools.`);
-    const one = await runCli(['client', 'show', 'cursor', '--server', 'a', '--url', url!, '--data-dir', dataDir], { env });
+    const one = await runCli(['client', 'show', 'cursor', '--server', 'a', '--url', url, '--data-dir', dataDir], { env });
     expect(one.code).toBe(0);
     expect(one.stdout).not.toContain('warning: Cursor');
 
     // Without an admin token the counts cannot be read: said, not guessed.
-    const blind = await runCli(['client', 'show', 'cursor', '--url', url!, '--data-dir', dataDir]);
+    const blind = await runCli(['client', 'show', 'cursor', '--url', url, '--data-dir', dataDir]);
     expect(blind.code).toBe(0);
     expect(blind.stdout).not.toContain('warning: Cursor');
     expect(blind.stderr).toContain('gatehouse client: tool counts and name lengths not checked: set GATEHOUSE_ADMIN_TOKEN to an admin token');

@@ -3,97 +3,25 @@
  * `npm test` builds dist/ first; when dist/main/cli.js is missing (running this file alone), it
  * is built here.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuditStore } from '../../main/core/audit/audit-store.js';
+import { baseEnv, CliRunner, ensureCliBuilt, root, waitForExit, waitForStdout } from '../support/cli-runner.js';
 import { isAlive } from '../support/processes.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** GATEHOUSE_TEST_CLI runs another build (e.g. one in out/, leaving dist/ alone). */
-const CLI = process.env.GATEHOUSE_TEST_CLI ? path.resolve(root, process.env.GATEHOUSE_TEST_CLI) : path.join(root, 'dist/main/cli.js');
 const EVERYTHING = path.join(root, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 
-/** How long a gateway may take to print its URL (it asks the login shell for PATH first). */
-const START_TIMEOUT_MS = 20_000;
-const EXIT_TIMEOUT_MS = 10_000;
-
-interface CliRun {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the exit code (or the signal) once the process has exited. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const running = new Set<CliRun>();
 /** Backend pids seen in tests: killed (as a process group) after each test if still alive. */
 const backendPids = new Set<number>();
 let tmp: string;
-
-/** The environment without any Gatehouse token the outer shell might have set. */
-function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.GATEHOUSE_TOKEN;
-  delete env.GATEHOUSE_ADMIN_TOKEN;
-  delete env.GATEHOUSE_DATA_DIR;
-  // No test touches the user's OS keyring: the secrets key goes to a file in the data dir.
-  return { ...env, GATEHOUSE_KEYRING: 'none', ...extra };
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv = baseEnv({ GATEHOUSE_KEYRING: 'none' })): CliRun {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-  const run: CliRun = { child, stdout: () => out, stderr: () => err, exited };
-  running.add(run);
-  void exited.then(() => running.delete(run));
-  return run;
-}
-
-/** Waits until stdout matches `pattern`; fails with everything printed so far on timeout or exit. */
-async function waitForStdout(run: CliRun, pattern: RegExp, timeoutMs = START_TIMEOUT_MS): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  let exited = false;
-  void run.exited.then(() => (exited = true));
-  for (;;) {
-    const match = pattern.exec(run.stdout());
-    if (match) return match;
-    if (exited || Date.now() > deadline) {
-      throw new Error(
-        `${exited ? 'gatehouse exited' : `no match within ${timeoutMs} ms`} waiting for ${pattern}\n` +
-          `stdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`,
-      );
-    }
-    await sleep(50);
-  }
-}
-
-async function waitForExit(run: CliRun, timeoutMs = EXIT_TIMEOUT_MS): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`gatehouse did not exit within ${timeoutMs} ms\nstdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`)),
-      timeoutMs,
-    );
-  });
-  try {
-    return await Promise.race([run.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const cli = new CliRunner(() => tmp);
+const runCli = (args: string[], env?: NodeJS.ProcessEnv) => cli.run(args, env);
+const serve = (args: string[], env?: NodeJS.ProcessEnv) => cli.serve(args, env);
 
 async function waitUntilGone(pid: number, timeoutMs = 5_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -110,37 +38,13 @@ async function writeConfig(name: string, content: unknown): Promise<string> {
   return file;
 }
 
-/** Starts `serve` and returns the base URL it printed. */
-async function serve(args: string[], env?: NodeJS.ProcessEnv): Promise<{ run: CliRun; url: string }> {
-  const run = runCli(['serve', '--port', '0', ...args], env);
-  const [, url] = await waitForStdout(run, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
-  return { run, url: url! };
-}
-
 beforeAll(async () => {
-  if (!existsSync(CLI)) {
-    const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 120_000,
-      shell: process.platform === 'win32',
-    });
-    if (build.status !== 0 || !existsSync(CLI)) {
-      throw new Error(`could not build ${CLI}:\n${build.stdout}\n${build.stderr}`);
-    }
-  }
+  ensureCliBuilt();
   tmp = await mkdtemp(path.join(tmpdir(), 'gatehouse-cli-'));
 }, 120_000);
 
 afterEach(async () => {
-  // Stop what a failed test left running: SIGTERM first so the gateway stops its children.
-  await Promise.allSettled(
-    [...running].map(async (run) => {
-      run.child.kill('SIGTERM');
-      const stopped = await Promise.race([run.exited.then(() => true), sleep(5_000).then(() => false)]);
-      if (!stopped) run.child.kill('SIGKILL');
-    }),
-  );
+  await cli.stopAll();
   for (const pid of backendPids) {
     if (!isAlive(pid)) continue;
     try {

@@ -129,7 +129,8 @@ export async function startGateway(mcpServers: Record<string, unknown>, options:
   for (const [name, config] of Object.entries(servers)) await approvals.approve(name, config, 'config-file');
   const admin = adminToken ?? (await tokens.ensureAdminToken())!;
   const client = noClientToken ? undefined : (clientToken ?? (await tokens.create('test-client')).secret);
-  const { url } = await gateway.start();
+  // As serve does: start, then record the URL in the data dir's lock.
+  const { url } = await host.start();
   if (client) defaultTokens.set(new URL(url).origin, client);
   // A request that brings its own Authorization (another token, a wrong one) sends only that.
   const withAuth = (secret: string | undefined, init: RequestInit, extra: Record<string, string> = {}): RequestInit => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../main/core/base/logger.js';
-import { ensureCliBuilt, startCli, stopCli } from '../support/cli.js';
+import { CliRunner, ensureCliBuilt, waitForStdout } from '../support/cli-runner.js';
 import { startGateway, type RunningGateway } from './harness.js';
 
 let api: HttpServer;
@@ -74,21 +74,24 @@ describe('a remote URL that does not speak MCP', () => {
 });
 
 describe('gatehouse serve with such a URL', () => {
-  it('prints the reason in its table, and the whole start stays short', async () => {
+  let tmp: string;
+  const cli = new CliRunner(() => tmp);
+  beforeAll(async () => {
     ensureCliBuilt();
-    const tmp = await mkdtemp(path.join(tmpdir(), 'gatehouse-non-mcp-'));
+    tmp = await mkdtemp(path.join(tmpdir(), 'gatehouse-non-mcp-'));
+  }, 120_000);
+  afterAll(async () => {
+    await cli.stopAll();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('prints the reason in its table, and the whole start stays short', async () => {
     const config = path.join(tmp, 'mcp.json');
     await writeFile(config, JSON.stringify({ mcpServers: { hello: { type: 'streamable-http', url: `${base}/mcp`, restart: 'never' } } }));
-    const run = startCli(['serve', '--config', config, '--port', '0', '--data-dir', path.join(tmp, 'data')]);
-    await run.waitForStdout(/^\s+hello\s+streamable-http\s+error\s+(.*)$/m).then(
-      ([, reason]) => expect(reason).toBe(JSON_REASON),
-      async (error: unknown) => {
-        await stopCli(run);
-        throw error;
-      },
-    );
-    await stopCli(run);
-    await rm(tmp, { recursive: true, force: true });
+    const { run } = await cli.serve(['--config', config, '--data-dir', path.join(tmp, 'data')]);
+    const [, reason] = await waitForStdout(run, /^\s+hello\s+streamable-http\s+error\s+(.*)$/m);
+    expect(reason).toBe(JSON_REASON);
+    await cli.stopAll();
     expect(run.stderr().split('\n').filter((line) => line.includes('not an MCP message'))).toHaveLength(1);
     expect(run.stdout().split('\n').length + run.stderr().split('\n').length).toBeLessThan(30);
   }, 30_000);

@@ -1,7 +1,8 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage, type Logger } from '../base/logger.js';
+import { isProcessAlive as isAlive, processCommandLine as commandOf } from '../base/processes.js';
 
 /**
  * Where the gateway reports the process groups of its stdio backends, so none outlive it.
@@ -208,15 +209,6 @@ class WatchdogReaper implements ProcessReaper {
   }
 }
 
-function isAlive(pid: number, group: boolean): boolean {
-  try {
-    process.kill(group ? -pid : pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Kills a backend's process group (POSIX) or process tree (Windows) at once. */
 export function killTree(pid: number, platform: NodeJS.Platform = process.platform): void {
   try {
@@ -225,18 +217,4 @@ export function killTree(pid: number, platform: NodeJS.Platform = process.platfo
   } catch {
     // ESRCH: already gone.
   }
-}
-
-async function commandOf(pid: number, platform: NodeJS.Platform): Promise<string | undefined> {
-  if (platform === 'linux') {
-    const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
-    return raw?.replaceAll('\0', ' ');
-  }
-  const [file, args] =
-    platform === 'win32'
-      ? ['wmic', ['process', 'where', `ProcessId=${pid}`, 'get', 'CommandLine', '/value']]
-      : ['ps', ['-o', 'command=', '-p', String(pid)]];
-  return new Promise((resolve) => {
-    execFile(file as string, args as string[], { windowsHide: true, timeout: 5_000 }, (error, stdout) => resolve(error ? undefined : stdout));
-  });
 }

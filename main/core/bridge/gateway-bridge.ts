@@ -11,6 +11,10 @@
  * the messages it held back meanwhile, answers requests that were lost in flight with an error,
  * and tells the client the lists may have changed. The client never sees the restart except as
  * those errors.
+ *
+ * While the gateway is down, attempts are spaced by a capped exponential backoff with jitter
+ * (250 ms doubling to 5 s), the outage and the recovery are logged once each, and a request
+ * held for 30 s is answered with an error saying the gateway is not reachable.
  */
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { JSONRPCMessage, RequestId, Transport } from '@modelcontextprotocol/client';
@@ -23,14 +27,19 @@ export type UpstreamFactory = (url: URL, headers: Readonly<Record<string, string
 export interface GatewayBridgeOptions {
   /** The gateway endpoint: `.../mcp` or `.../servers/<name>/mcp`. */
   url: URL;
+  /**
+   * Finds the endpoint again before each connection attempt (the gateway may have restarted on
+   * another port); `url` is used when it fails. Default: always `url`.
+   */
+  locate?: () => Promise<URL>;
   /** The client token, sent as `Authorization: Bearer <token>`; none when the gateway has no tokens. */
   token?: string;
   logger?: Logger;
   /** Default: the SDK's {@link StreamableHTTPClientTransport}. */
   createUpstream?: UpstreamFactory;
-  /** First delay between reconnection attempts (doubles up to {@link maxRetryMs}). Default 250 ms. */
+  /** First delay between reconnection attempts (doubles up to {@link maxRetryMs}, each spread by jitter). Default 250 ms. */
   initialRetryMs?: number;
-  /** Default 5 s. */
+  /** The longest delay between attempts. Default 5 s. */
   maxRetryMs?: number;
   /**
    * How long held-back requests wait for the gateway to come back before they are answered with
@@ -53,7 +62,9 @@ type PendingOwn = { resolve(message: JSONRPCMessage): void; reject(error: Error)
  */
 export class GatewayBridge {
   readonly #front: Transport;
-  readonly #opts: Required<Omit<GatewayBridgeOptions, 'token' | 'logger' | 'createUpstream'>> & { token?: string };
+  readonly #opts: Required<Omit<GatewayBridgeOptions, 'token' | 'logger' | 'createUpstream' | 'locate'>> & { token?: string };
+  readonly #locate: (() => Promise<URL>) | undefined;
+  #url: URL;
   readonly #log: Logger;
   readonly #createUpstream: UpstreamFactory;
   #upstream: Transport | undefined;
@@ -61,6 +72,13 @@ export class GatewayBridge {
   #generation = 0;
   #connecting: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
+  /** Answers held requests once they have waited `holdMs`. */
+  #holdTimer: NodeJS.Timeout | undefined;
+  /** Failed attempts since the gateway last answered: the backoff's exponent. */
+  #failures = 0;
+  /** Whether the outage was logged (it is, once, until the gateway answers again). */
+  #saidDown = false;
+  #lastFailure = '';
   /** Messages from the client waiting for an upstream connection, in order. */
   readonly #queue: Array<{ message: JSONRPCMessage; at: number }> = [];
   /** Client requests sent upstream and not answered yet: id → method. */
@@ -72,7 +90,6 @@ export class GatewayBridge {
   #protocolVersion: string | undefined;
   #capabilities: Record<string, { listChanged?: boolean } | undefined> = {};
   #logLevel: unknown;
-  #lostSince: number | undefined;
   #stopped = false;
   readonly #closed: Promise<void>;
   #resolveClosed!: () => void;
@@ -91,6 +108,8 @@ export class GatewayBridge {
       holdMs: opts.holdMs ?? 30_000,
       ...(opts.token !== undefined ? { token: opts.token } : {}),
     };
+    this.#url = opts.url;
+    this.#locate = opts.locate;
     this.#log = opts.logger ?? nullLogger;
     this.#createUpstream =
       opts.createUpstream ?? ((url, headers) => new StreamableHTTPClientTransport(url, { requestInit: { headers: { ...headers } } }));
@@ -110,6 +129,7 @@ export class GatewayBridge {
     if (this.#stopped) return this.#closed;
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
+    clearTimeout(this.#holdTimer);
     for (const pending of this.#own.values()) pending.reject(new Error('bridge closed'));
     this.#own.clear();
     const upstream = this.#upstream;
@@ -149,11 +169,15 @@ export class GatewayBridge {
     const upstream = this.#upstream;
     if (!upstream) {
       this.#connect();
+      this.#scheduleHoldExpiry();
       return;
     }
     const generation = this.#generation;
     for (const { message, at } of this.#queue.splice(0)) {
-      upstream.send(message).catch((error: unknown) => this.#sendFailed(message, at, error, generation));
+      upstream.send(message).then(
+        () => this.#reached(),
+        (error: unknown) => this.#sendFailed(message, at, error, generation),
+      );
     }
   }
 
@@ -162,39 +186,84 @@ export class GatewayBridge {
     if (isConnectionLost(error)) {
       // Not processed by the gateway: hold it for the next connection.
       this.#queue.unshift({ message, at });
-      if (generation === this.#generation) this.#lost(`${errorMessage(error)}`);
+      if (generation === this.#generation) this.#lost(errorMessage(error));
       else this.#pump();
       return;
     }
+    if (isNotReady(error)) {
+      // The gateway is up but not ready (a server still starting): send it again after the backoff.
+      this.#queue.unshift({ message, at });
+      this.#failed(errorMessage(error));
+      return;
+    }
+    // The gateway answered (with a refusal): it is up.
+    this.#reached();
     this.#log.warn('the gateway refused a message', { error: errorMessage(error) });
     if ('method' in message && 'id' in message) this.#answerError(message.id, `Gatehouse refused ${message.method}: ${errorMessage(error)}`);
   }
 
-  /** The upstream connection is gone: drop it, fail what it was handling, reconnect. */
+  /** The gateway answered: the outage, if any, is over. */
+  #reached(): void {
+    this.#failures = 0;
+    if (!this.#saidDown) return;
+    this.#saidDown = false;
+    this.#log.info('reconnected to the gateway', { url: this.#url.href });
+  }
+
+  /** An attempt failed: say so if it is news, and try again after the backoff. */
+  #failed(reason: string): void {
+    this.#failures++;
+    this.#lastFailure = reason;
+    if (!this.#saidDown) {
+      this.#saidDown = true;
+      this.#log.warn('cannot reach the gateway; retrying with backoff (requests wait up to 30 s)', { url: this.#url.href, reason });
+    } else {
+      this.#log.debug('still cannot reach the gateway', { url: this.#url.href, reason, attempt: this.#failures });
+    }
+    this.#scheduleHoldExpiry();
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.#upstream) this.#pump();
+      else this.#connect();
+    }, this.#retryDelay());
+  }
+
+  /** Capped exponential backoff with jitter: between half and all of min(max, initial × 2^(n-1)). */
+  #retryDelay(): number {
+    const ceiling = Math.min(this.#opts.maxRetryMs, this.#opts.initialRetryMs * 2 ** Math.max(0, this.#failures - 1));
+    return Math.round(ceiling * (0.5 + Math.random() / 2));
+  }
+
+  /** The upstream connection is gone: drop it, fail what it was handling, reconnect after the backoff. */
   #lost(reason: string): void {
     if (this.#stopped || !this.#upstream) return;
-    this.#log.warn('lost the gateway connection; reconnecting', { url: this.#opts.url.href, reason });
     const old = this.#upstream;
     this.#upstream = undefined;
     this.#generation++;
-    this.#lostSince ??= Date.now();
     void old.close().catch(() => {});
     const queued = new Set(this.#queue.map((q) => ('id' in q.message && 'method' in q.message ? q.message.id : undefined)));
     for (const [id, method] of this.#inFlight) {
       if (!queued.has(id)) this.#answerError(id, `the connection to Gatehouse was lost while it handled ${method}; try again`);
     }
-    this.#connect();
+    this.#failed(reason);
   }
 
+  /** Starts a connection attempt now, unless one runs or the backoff is waiting. */
   #connect(): void {
     if (this.#connecting || this.#stopped || this.#retryTimer) return;
-    this.#connecting = this.#connectOnce(this.#opts.initialRetryMs).finally(() => (this.#connecting = undefined));
+    this.#connecting = this.#connectOnce().finally(() => (this.#connecting = undefined));
   }
 
-  async #connectOnce(delay: number): Promise<void> {
+  async #connectOnce(): Promise<void> {
     const generation = ++this.#generation;
+    if (this.#locate) {
+      const found = await this.#locate().catch(() => this.#url);
+      if (found.href !== this.#url.href) this.#log.info('the gateway is at a new address', { url: found.href });
+      this.#url = found;
+    }
     const headers: Record<string, string> = this.#opts.token !== undefined ? { Authorization: `Bearer ${this.#opts.token}` } : {};
-    const upstream = this.#createUpstream(this.#opts.url, headers);
+    const upstream = this.#createUpstream(this.#url, headers);
     upstream.onmessage = (message) => {
       if (generation === this.#generation) this.#fromGateway(message, upstream);
     };
@@ -212,22 +281,17 @@ export class GatewayBridge {
         return;
       }
       this.#upstream = upstream;
-      const wasLost = this.#lostSince !== undefined;
-      this.#lostSince = undefined;
-      if (wasLost) this.#log.info('reconnected to the gateway', { url: this.#opts.url.href });
-      if (replay && wasLost) this.#announceListChanges();
+      if (replay) {
+        // The handshake went through: the gateway is back, and its lists may have changed.
+        const wasDown = this.#saidDown || this.#failures > 0;
+        this.#reached();
+        if (wasDown) this.#announceListChanges();
+      }
       this.#pump();
     } catch (error) {
       await upstream.close().catch(() => {});
       if (this.#stopped) return;
-      this.#lostSince ??= Date.now();
-      this.#log.debug('cannot reach the gateway', { url: this.#opts.url.href, error: errorMessage(error) });
-      this.#expireHeld(errorMessage(error));
-      this.#retryTimer = setTimeout(() => {
-        this.#retryTimer = undefined;
-        if (this.#connecting || this.#stopped) return;
-        this.#connecting = this.#connectOnce(Math.min(delay * 2, this.#opts.maxRetryMs)).finally(() => (this.#connecting = undefined));
-      }, delay);
+      this.#failed(errorMessage(error));
     }
   }
 
@@ -293,12 +357,30 @@ export class GatewayBridge {
     }
   }
 
-  /** Held-back requests older than `holdMs` are answered with an error; notifications are dropped. */
-  #expireHeld(reason: string): void {
+  /** Arms the timer that answers the oldest held request once it has waited `holdMs`. */
+  #scheduleHoldExpiry(): void {
+    if (this.#holdTimer || this.#stopped) return;
+    const oldest = this.#queue.find((q) => 'method' in q.message && 'id' in q.message);
+    if (!oldest) return;
+    this.#holdTimer = setTimeout(
+      () => {
+        this.#holdTimer = undefined;
+        this.#expireHeld();
+        if (!this.#upstream) this.#scheduleHoldExpiry();
+      },
+      Math.max(0, oldest.at + this.#opts.holdMs - Date.now()),
+    );
+  }
+
+  /** Held-back requests that waited `holdMs` are answered with an error; notifications before them are dropped. */
+  #expireHeld(): void {
     const now = Date.now();
+    const seconds = Math.round(this.#opts.holdMs / 1000);
     while (this.#queue.length > 0 && now - this.#queue[0]!.at >= this.#opts.holdMs) {
       const { message } = this.#queue.shift()!;
-      if ('method' in message && 'id' in message) this.#answerError(message.id, `Gatehouse at ${this.#opts.url.href} is not reachable (${reason})`);
+      if ('method' in message && 'id' in message) {
+        this.#answerError(message.id, `Gatehouse at ${this.#url.href} is not reachable (waited ${seconds} s; last: ${this.#lastFailure}); is the gateway running?`);
+      }
     }
   }
 
@@ -306,6 +388,11 @@ export class GatewayBridge {
     this.#inFlight.delete(id);
     void this.#front.send({ jsonrpc: '2.0', id, error: { code: INTERNAL_ERROR, message: text } }).catch(() => {});
   }
+}
+
+/** True when the gateway answered 503: up, but not ready for this yet (a server starting, no free session). */
+export function isNotReady(error: unknown): boolean {
+  return (error as { status?: unknown } | undefined)?.status === 503;
 }
 
 /**

@@ -7,7 +7,10 @@
 import { endpointUrl, generate, type ClientId, type GeneratedConfig } from '../../../shared/client-configs/index.js';
 import type { TokenAcl } from '../security/acl.js';
 import type { TokenStore } from '../security/token-store.js';
-import { findConfigFile, installEntry, readInstalledEntry, removeEntry, type InstallEnv } from './install.js';
+import { defaultEntryName, findConfigFile, type InstallEnv } from './config-location.js';
+import { installEntry, readInstalledEntry, removeEntry } from './install.js';
+
+export { defaultEntryName };
 
 /** What to install. */
 export interface ClientInstallOptions {
@@ -43,11 +46,6 @@ export type ClientInstallResult =
       secret: string;
       config: GeneratedConfig;
     };
-
-/** The entry name used when none is given. */
-export function defaultEntryName(server?: string): string {
-  return server === undefined ? 'gatehouse' : `gatehouse-${server.replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 64);
-}
 
 /** The name of the token an install creates: `client:<client>[:<entry>]`. */
 export function clientTokenName(client: ClientId, entryName: string): string {

@@ -9,7 +9,6 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
 import { z } from 'zod';
 import { serverConfigSchema } from '../../../shared/stored-config-schema.js';
 import { checkServerName } from '../../../shared/server-config.js';
@@ -19,6 +18,7 @@ import type { Event } from '../base/emitter.js';
 import { errorMessage, nullLogger } from '../base/logger.js';
 import type { Logger } from '../base/logger.js';
 import { definedOnly, limitsOverrideSchema, type LimitsOverride } from '../security/limits.js';
+import { PrivateJsonFile } from '../security/private-file.js';
 
 /** The file name inside the data directory. */
 export const REGISTRY_FILE = 'registry.json';
@@ -130,7 +130,8 @@ export class Registry {
     const now = options.now ?? (() => new Date());
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const file = path.join(dataDir, REGISTRY_FILE);
-    const adapter = new JSONFile<RegistryData>(file);
+    // 0600 like every other file of the data dir (lowdb's JSONFile would leave it 0644).
+    const adapter = new PrivateJsonFile<RegistryData>(file);
     const warnings: string[] = [];
     // After a recovery the cleaned state is written at once, so that the next start does not
     // find (and back up) the same problem again.

@@ -3,8 +3,9 @@
  * the Origin header (web pages driving the gateway), and the token. Plus the answers for the
  * refusals: 401 with `WWW-Authenticate`, 403; and paths whose percent-encoding is malformed.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hashToken } from '../security/token-hash.js';
 import { problem } from './admin-api.js';
 
 /** Hostnames every local listener answers to (port-agnostic), as the SDK's localhost guard. */
@@ -152,10 +153,7 @@ export function presentedToken(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
-/** SHA-256 of a token: what the gateway keeps instead of the token itself. */
-export function hashToken(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
-}
+export { hashToken };
 
 /** Constant-time check of a presented token against stored hashes. */
 export function tokenMatches(presented: string | undefined, hashes: readonly Buffer[]): boolean {

@@ -13,6 +13,11 @@ export type LimitFacts = Pick<LimitSetting, 'title' | 'description' | 'unit' | '
 
 let factsByKey: Map<string, LimitFacts> | undefined;
 
+/** What the schema says of one limit (title, description, unit, bounds), for Settings and `serve --help`. */
+export function limitFacts(key: keyof GatewayLimits): LimitFacts {
+  return allFacts().get(key)!;
+}
+
 /** Facts of every limit, read once from the schema. */
 function allFacts(): Map<string, LimitFacts> {
   if (factsByKey) return factsByKey;

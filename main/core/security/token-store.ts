@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { CreatedToken, TokenInfo, TokenKind } from '../../../shared/control-api.js';
 import { Emitter, type Event } from '../base/emitter.js';
 import { errorMessage, nullLogger, type Logger } from '../base/logger.js';
-import { hashToken } from '../http/request-guard.js';
+import { hashToken } from './token-hash.js';
 import { FULL_ACCESS, tokenAclSchema, type TokenAcl } from './acl.js';
 import { backUpFile, PRIVATE_DIR_MODE, PrivateJsonFile } from './private-file.js';
 
