@@ -442,7 +442,8 @@ export class Gateway implements AdminControl {
   #onBackendEvent(event: BackendEvent): void {
     const { logger } = this.opts;
     if (event.kind === 'state') {
-      logger.info('server state', { server: event.server, status: event.state.status, reason: event.state.reason });
+      // A failure is a warning: the one line that tells why (backends do not log it again).
+      logger[event.state.status === 'error' ? 'warn' : 'info']('server state', { server: event.server, status: event.state.status, reason: event.state.reason });
       // A degraded or sleeping server keeps its sessions; only stop and error end them.
       if (event.state.status === 'stopped' || event.state.status === 'error') void this.#endpoints.dropBackend(event.server);
     }

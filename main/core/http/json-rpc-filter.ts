@@ -4,7 +4,7 @@
  * answered here, and a response to a tracked `tools/list` request has its `result.tools`
  * trimmed. Everything else is left alone.
  */
-import { filteredToolResult } from '../routing/tool-filter.js';
+import { filteredToolResult, filteredToolText } from '../routing/tool-filter.js';
 
 /** A JSON-RPC request id. */
 export type JsonRpcId = string | number;
@@ -76,18 +76,22 @@ export function inspectClientPayload(payload: unknown, isToolAllowed: ToolPredic
  * Returns one response for a single message, an array for a batch, or `undefined` when the
  * payload holds no request that expects an answer.
  */
-export function buildFilterRefusal(payload: unknown, blockedTools: readonly string[], serverName: string): unknown {
+export function buildFilterRefusal(
+  payload: unknown,
+  blockedTools: readonly string[],
+  serverName: string,
+  refusingToken: (tool: string) => string | undefined = () => undefined,
+): unknown {
   const isBatch = Array.isArray(payload);
   const responses: unknown[] = [];
   for (const message of asMessages(payload)) {
     if (!isRecord(message) || typeof message.method !== 'string' || !isJsonRpcId(message.id)) continue;
     const name = message.method === 'tools/call' && isRecord(message.params) ? message.params.name : undefined;
     if (typeof name === 'string' && blockedTools.includes(name)) {
-      responses.push({ jsonrpc: '2.0', id: message.id, result: filteredToolResult(name, serverName) });
+      responses.push({ jsonrpc: '2.0', id: message.id, result: filteredToolResult(name, serverName, refusingToken(name)) });
       continue;
     }
-    const blocked = blockedTools.map((tool) => `"${tool}"`).join(', ');
-    const text = `Batch refused: it calls ${blocked}, disabled by the gateway's tool filter for server "${serverName}"`;
+    const text = `Batch refused: ${blockedTools.map((tool) => filteredToolText(tool, serverName, refusingToken(tool))).join('; ')}`;
     responses.push({ jsonrpc: '2.0', id: message.id, error: { code: INVALID_REQUEST, message: text } });
   }
   if (responses.length === 0) return undefined;

@@ -11,7 +11,7 @@ import { bridgeTransports } from '../routing/message-bridge.js';
 import type { AuditClient, AuditRecordInput, AuditWay } from '../audit/audit-event.js';
 import { singleServerRoute, tapTransport, viewRoute, type AuditSink } from '../routing/audit-tap.js';
 import { ModernFront } from '../routing/modern-front.js';
-import { restrictView, singleServerView, type Principal, type RouteView } from '../routing/route-view.js';
+import { refusingToken, restrictView, singleServerView, type Principal, type RouteView } from '../routing/route-view.js';
 import { readJsonBody, sendJsonRpcError, type JsonBody } from './body.js';
 import { auditExchange } from './passthrough-audit.js';
 import type { HttpPassthrough, PassthroughBackend } from './passthrough.js';
@@ -329,6 +329,7 @@ export class McpEndpoints {
     await bridgeTransports(front, upstream, {
       server: backend.name,
       isToolAllowed: (tool) => this.deps.isToolAllowed(backend.name, tool) && principal.isToolAllowed(backend.name, tool),
+      refusingToken: (tool) => refusingToken(this.deps.isToolAllowed(backend.name, tool), principal, backend.name, tool),
       onError: (error) => this.deps.logger.debug('bridge error', { server: backend.name, error: error.message }),
       describeLostRequest: (method) => backend.describeLostRequest(method),
     });
@@ -369,7 +370,11 @@ export class McpEndpoints {
       if (open.size === 0 && this.#passthroughResponses.get(principal.id) === open) this.#passthroughResponses.delete(principal.id);
     });
     const target = this.deps.passthroughTarget(backend);
-    return { ...target, isToolAllowed: (tool) => target.isToolAllowed(tool) && principal.isToolAllowed(backend.name, tool) };
+    return {
+      ...target,
+      isToolAllowed: (tool) => target.isToolAllowed(tool) && principal.isToolAllowed(backend.name, tool),
+      refusingToken: (tool) => refusingToken(target.isToolAllowed(tool), principal, backend.name, tool),
+    };
   }
 
   #singleView(backend: Backend): RouteView {

@@ -26,6 +26,8 @@ export interface PassthroughBackend {
   sseReadTimeout?: number;
   /** The server's tool filter, over the backend's own tool names. */
   isToolAllowed(toolName: string): boolean;
+  /** The client token whose own filter refuses a tool (the server's allows it), for the refusal's wording. */
+  refusingToken?(toolName: string): string | undefined;
   /** Told when the backend answers 401 to the configured credentials (an OAuth token to refresh). */
   onUnauthorized?(): void;
 }
@@ -305,7 +307,7 @@ export class HttpPassthrough {
   ): boolean {
     if (blockedTools.length === 0) return false;
     this.#log('info', 'tool call refused by the tool filter', { server: backend.name, tools: blockedTools });
-    const refusal = buildFilterRefusal(payload, blockedTools, backend.name);
+    const refusal = buildFilterRefusal(payload, blockedTools, backend.name, (tool) => backend.refusingToken?.(tool));
     if (refusal === undefined) res.writeHead(202).end();
     else reply(refusal);
     return true;

@@ -5,6 +5,8 @@ import { filteredToolResult } from './tool-filter.js';
 export interface BridgeOptions {
   server: string;
   isToolAllowed(tool: string): boolean;
+  /** The client token whose own filter refuses `tool` (the server's allows it), for the refusal's wording. */
+  refusingToken?(tool: string): string | undefined;
   onError?(error: Error): void;
   /** The error text for a request the backend will never answer (it died): names the server and what happened. */
   describeLostRequest?(method: string): string;
@@ -44,7 +46,7 @@ export async function bridgeTransports(front: Transport, upstream: Transport, op
       if (message.method === 'tools/call') {
         const name = String((message.params as { name?: unknown } | undefined)?.name ?? '');
         if (!opts.isToolAllowed(name)) {
-          sendFront({ jsonrpc: '2.0', id: message.id, result: filteredToolResult(name, opts.server) }, message.id);
+          sendFront({ jsonrpc: '2.0', id: message.id, result: filteredToolResult(name, opts.server, opts.refusingToken?.(name)) }, message.id);
           return;
         }
       }

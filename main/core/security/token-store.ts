@@ -365,8 +365,9 @@ export class TokenStore {
   async flush(): Promise<void> {
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    // A flush the timer started may still be writing: whoever flushes next (close) waits for it.
-    await this.#flushing;
+    // A flush the timer started may still be writing: whoever flushes next (close) waits for it,
+    // and for the one another waiter starts when it ends (else close returns mid-write).
+    while (this.#flushing) await this.#flushing;
     if (!this.#dirty) return;
     this.#dirty = false;
     this.#flushing = this.reload().then(() => this.#write());

@@ -1,5 +1,6 @@
 import { useMemo, type ReactElement } from 'react';
 import {
+  endpointToolNames,
   endpointUrl,
   generate,
   isClientId,
@@ -9,7 +10,7 @@ import {
   type ClientOs,
   type GeneratedConfig,
 } from '../../../../shared/client-configs/index.js';
-import type { ServerView, ToolView } from '../../../../shared/control-api.js';
+import type { ServerView } from '../../../../shared/control-api.js';
 import { CopyButton } from '../../components/copy-button.js';
 import { EmptyState } from '../../components/empty-state.js';
 import { useApi } from '../../hooks/use-api.js';
@@ -157,13 +158,6 @@ export interface ClientsScreenProps {
   onParamsChange: (params: URLSearchParams) => void;
 }
 
-/** Tools the client would see through the endpoint, for the generators' length and count warnings. */
-function toolNamesFor(tools: ToolView[] | undefined, server: string | undefined): string[] | undefined {
-  if (!tools) return undefined;
-  const enabled = tools.filter((t) => t.enabled);
-  return server === undefined ? enabled.map((t) => t.exposedName) : enabled.filter((t) => t.server === server).map((t) => t.name);
-}
-
 /**
  * Copy-ready config per desktop AI client (the shared/client-configs generators), for the
  * aggregate or one server; then the raw URLs with the generic `mcpServers` form.
@@ -179,7 +173,8 @@ export function ClientsScreen({ servers, params, onParamsChange }: ClientsScreen
   const title = CLIENTS.find((c) => c.id === clientId)?.title ?? clientId;
 
   const config = useMemo(() => {
-    const names = toolNamesFor(tools.data, server);
+    // The tools the client would see through the endpoint, for the length and count warnings.
+    const names = tools.data && endpointToolNames(tools.data, server !== undefined ? { server } : {});
     return generate(clientId, {
       url: endpointUrl(base, server),
       // Entry names allow [A-Za-z0-9_-], which server names already satisfy.
