@@ -86,7 +86,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
     default: {
       // `serve`, and options before the word serve (`gatehouse --port 0 serve`), as ever.
       if (command !== 'serve' && !command.startsWith('-')) {
-        stderr(`gatehouse: unknown command "${argv.join(' ')}"\n\n${USAGE}\n`);
+        const { unknownCommandMessage } = await import('./cli/parse-command.js');
+        stderr(`gatehouse: ${unknownCommandMessage(command)}\n\n${USAGE}\n`);
         return 2;
       }
       const { runServeCommand } = await import('./cli/serve-command.js');
@@ -111,8 +112,9 @@ async function runSecurityCommand(command: 'tokens' | 'secrets' | 'approve', arg
     return runTokensCommand(rest, io, dataDir);
   }
   if (command === 'secrets') {
-    const { runSecretsCommand } = await import('./cli/secrets-command.js');
-    return runSecretsCommand(rest, io, dataDir, env.GATEHOUSE_KEYRING === 'none' ? { keyring: 'none' } : {});
+    const [{ runSecretsCommand }, { terminalConfirm }] = await Promise.all([import('./cli/secrets-command.js'), import('./cli/terminal.js')]);
+    // A secret in use is deleted only after a yes on the terminal (when there is one).
+    return runSecretsCommand(rest, { ...io, confirm: terminalConfirm() }, dataDir, env.GATEHOUSE_KEYRING === 'none' ? { keyring: 'none' } : {});
   }
   const [{ Registry }, { resolveLoginShellPath }, { runApproveCommand }] = await Promise.all([
     import('./core/config/registry.js'),

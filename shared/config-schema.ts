@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { checkServerName } from './server-config.js';
 import { globList, httpUrl, nonEmptyString, nonNegativeInt, positiveMs, restartPolicy, startupMode } from './stored-config-schema.js';
+import { parseJsonText } from './json-text.js';
 import { closestKey } from './spelling.js';
 import type {
   Isolation,
@@ -63,6 +64,7 @@ const STDIO_KEYS = ['command', 'args', 'env', 'cwd', 'isolation', 'startup', 'id
 /** `timeout` on a stdio entry (Cline writes it, in seconds) is accepted and ignored. */
 const STDIO_IGNORED_KEYS = ['timeout'];
 const REMOTE_KEYS = ['url', 'headers', 'timeout', 'sseReadTimeout', 'oauth'];
+const KNOWN_KEYS = new Set([...COMMON_KEYS, ...IGNORED_KEYS, ...STDIO_KEYS, ...STDIO_IGNORED_KEYS, ...REMOTE_KEYS]);
 
 /** RFC 9110 `token`: what a header field name may consist of. */
 const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -72,23 +74,24 @@ const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Parses a whole `{ "mcpServers": { "<name>": {...} } }` document.
+ * Parses a whole config document: `{ "mcpServers": {...} }` as Claude Desktop, Cursor and most
+ * clients write it, or VS Code's `{ "servers": {...} }` (`mcp.json`) and `{ "mcp": { "servers":
+ * {...} } }` (`settings.json`). `gatehouse serve --config` and the control UI's import both read
+ * through here.
  *
- * Other top-level keys are ignored (Claude Desktop keeps its own settings in the same file).
- * Servers keep the order of the input. Every problem of every server is reported, one message
- * each; the result is `ok` only when there are none.
+ * Other top-level keys are ignored (Claude Desktop keeps its own settings in the same file, VS
+ * Code its `inputs`). Servers keep the order of the input. Every problem of every server is
+ * reported, one message each; the result is `ok` only when there are none.
  */
 export function parseMcpServersConfig(input: unknown): McpServersParseResult {
-  if (!isPlainObject(input)) {
-    return { ok: false, errors: ['config: must be a JSON object with "mcpServers"'] };
-  }
-  const mcpServers = input['mcpServers'];
-  if (!isPlainObject(mcpServers)) {
-    return { ok: false, errors: ['config: "mcpServers" must be an object'] };
+  const section = serversSection(input);
+  if (section === undefined) return { ok: false, errors: [`config: ${NO_SERVERS}`] };
+  if (!isPlainObject(section.value)) {
+    return { ok: false, errors: [`config: "${section.key}" must be an object`] };
   }
   const errors: string[] = [];
   const entries: Array<[string, ServerConfig]> = [];
-  for (const [name, raw] of Object.entries(mcpServers)) {
+  for (const [name, raw] of Object.entries(section.value)) {
     const result = parseServerEntry(name, raw);
     if (result.ok) entries.push([name, result.config]);
     else errors.push(...result.errors);
@@ -98,21 +101,28 @@ export function parseMcpServersConfig(input: unknown): McpServersParseResult {
   return { ok: true, servers: Object.fromEntries(entries) };
 }
 
+const NO_SERVERS = 'no servers found: expected "mcpServers" (Claude Desktop, Cursor) or "servers" (VS Code)';
+
+/** Where a document keeps its servers, and under which key (for messages). */
+function serversSection(input: unknown): { key: string; value: unknown } | undefined {
+  if (!isPlainObject(input)) return undefined;
+  if (input['mcpServers'] !== undefined) return { key: 'mcpServers', value: input['mcpServers'] };
+  if (input['servers'] !== undefined) return { key: 'servers', value: input['servers'] };
+  const mcp = input['mcp'];
+  if (isPlainObject(mcp) && mcp['servers'] !== undefined) return { key: 'mcp.servers', value: mcp['servers'] };
+  return undefined;
+}
+
 /**
- * Parses `text` as JSON and then as an `mcpServers` document.
+ * Parses `text` as JSON and then as a config document ({@link parseMcpServersConfig}).
  *
- * A leading byte-order mark (Notepad writes one) is tolerated. A syntax error is reported as
- * `<source>: invalid JSON: <message>`; everything else as {@link parseMcpServersConfig} does.
+ * A leading byte-order mark (Notepad writes one) is tolerated. A syntax error is reported with
+ * its place, `<source>: invalid JSON at line 3, column 31: ...`.
  */
 export function parseConfigText(text: string, source: string): McpServersParseResult {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { ok: false, errors: [`${source}: invalid JSON: ${message}`] };
-  }
-  return parseMcpServersConfig(parsed);
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) return { ok: false, errors: [`${source}: ${parsed.error}`] };
+  return parseMcpServersConfig(parsed.value);
 }
 
 /**
@@ -204,7 +214,14 @@ function decideKind(raw: Record<string, unknown>, report: Report): TransportKind
     // that the other problems of the entry are reported in the same pass.
     return declared ?? 'streamable-http';
   }
-  if (declared === 'stdio') report('stdio server needs "command"');
+  // A misspelt "command" or "url" is the likeliest reason for neither: say so instead.
+  const wanted = declared === 'stdio' ? ['command'] : declared !== undefined ? ['url'] : ['command', 'url'];
+  const typos = Object.keys(raw).flatMap((key) => {
+    const suggestion = KNOWN_KEYS.has(key) ? undefined : closestKey(key, wanted);
+    return suggestion ? [`unknown field ${JSON.stringify(key)} (did you mean "${suggestion}"?)`] : [];
+  });
+  if (typos.length > 0) typos.forEach(report);
+  else if (declared === 'stdio') report('stdio server needs "command"');
   else if (declared !== undefined) report('remote server needs "url"');
   else report('needs either "command" (stdio) or "url" (remote)');
   return undefined;

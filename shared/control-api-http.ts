@@ -82,6 +82,7 @@ export function createHttpControlApi(opts: Readonly<HttpControlApiOptions>): Con
     approveServer: async (name, fingerprint) =>
       void (await call('POST', `/admin/servers/${seg(name)}/approve`, fingerprint !== undefined ? { fingerprint } : {})),
     listTools: async () => (await call<{ tools: ToolView[] }>('GET', '/admin/tools')).tools,
+    callTool: (request) => call('POST', '/admin/tools/call', request),
     queryAudit: (filter, page = {}) =>
       call('GET', `/admin/audit?${auditSearchParams(filter, { limit: page.limit?.toString(), cursor: page.cursor })}`),
     streamAudit(filter, onEvent, onError) {
@@ -106,7 +107,10 @@ export function createHttpControlApi(opts: Readonly<HttpControlApiOptions>): Con
       const fileName = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `gatehouse-audit.${format}`;
       return { fileName, mimeType: res.headers.get('content-type') ?? 'text/plain', body: await res.text() };
     },
-    stats: async () => (await call<{ servers: ServerStats[] }>('GET', '/admin/stats')).servers,
+    async stats(filter) {
+      const query = filter ? auditSearchParams(filter).toString() : '';
+      return (await call<{ servers: ServerStats[] }>('GET', `/admin/stats${query ? `?${query}` : ''}`)).servers;
+    },
     listTokens: async () => (await call<{ tokens: TokenInfo[] }>('GET', '/admin/tokens')).tokens,
     createToken: (request) => call('POST', '/admin/tokens', request),
     revokeToken: async (id) => void (await call('DELETE', `/admin/tokens/${seg(id)}`)),
@@ -114,6 +118,11 @@ export function createHttpControlApi(opts: Readonly<HttpControlApiOptions>): Con
     setSecret: async (name, value) => void (await call('PUT', `/admin/secrets/${seg(name)}`, { value })),
     deleteSecret: async (name) => void (await call('DELETE', `/admin/secrets/${seg(name)}`)),
     info: () => call('GET', '/admin/info'),
+    clientInstallStatus: (client, server) =>
+      call('GET', `/admin/clients/${seg(client)}/install${server !== undefined ? `?server=${seg(server)}` : ''}`),
+    previewClientChange: (client, request) => call('POST', `/admin/clients/${seg(client)}/preview`, request),
+    installClient: (client, request) => call('POST', `/admin/clients/${seg(client)}/install`, request),
+    removeClient: (client, request) => call('POST', `/admin/clients/${seg(client)}/remove`, request),
     getSettings: () => call('GET', '/admin/settings'),
     updateSettings: (patch) => call('PUT', '/admin/settings', patch),
     async signIn(name) {

@@ -10,7 +10,12 @@
  * `test/unit/shared/control-api.test.ts` checks the rest stay assignable from the core's own.
  */
 import type { AuditEvent, AuditOutcome } from './audit-event.js';
+import type { ClientChangePreview, ClientInstallAnswer, ClientInstallStatus, ClientRemoveAnswer } from './client-install.js';
 import type { ToolFilter } from './server-config.js';
+import type { ToolCallAnswer, ToolCallRequest } from './tool-call.js';
+
+export type { ClientChangePreview, ClientInstallAnswer, ClientInstallStatus, ClientRemoveAnswer } from './client-install.js';
+export type { ToolCallAnswer, ToolCallRequest, ToolCallResult, ToolContentBlock } from './tool-call.js';
 
 // ---------------------------------------------------------------------------------------------
 // DTOs
@@ -23,6 +28,11 @@ export type ServerStatus = 'stopped' | 'starting' | 'running' | 'degraded' | 'er
 export interface ServerView {
   name: string;
   transport: 'stdio' | 'sse' | 'streamable-http';
+  /**
+   * What the server is: its command line (stdio) or its URL (remote), with credentials masked
+   * (secret values, values of credential-like flags and query parameters, a URL's password).
+   */
+  target?: string;
   enabled: boolean;
   status: string;
   reason?: string;
@@ -61,6 +71,11 @@ export interface ServerView {
 export interface ServerDetail extends ServerView {
   config: McpServerEntry;
   stderr?: string[];
+  /**
+   * The secrets each env var (stdio) or header (remote) refers to, by its name: `{ Authorization:
+   * ["github-token"] }`. Values are redacted in `config`; this says which of them are references.
+   */
+  secretRefs?: Record<string, string[]>;
 }
 
 /** What the admin API puts in place of header and env values, and accepts back as "unchanged". */
@@ -151,6 +166,11 @@ export interface ServerStats {
   latencySamples: number;
   /** Lifecycle events by kind (start, exit, restart, error). */
   lifecycle: Record<string, number>;
+  /**
+   * The latest failure among the events counted (a request whose outcome is not `ok`, or a
+   * lifecycle `error`); only in answers to a filtered query ({@link ControlApi.stats} with a filter).
+   */
+  lastError?: { time: number; message: string; outcome?: AuditOutcome };
 }
 
 /**
@@ -185,16 +205,32 @@ export interface CreatedToken {
   secret: string;
 }
 
+/** One place a secret is referred to: `headers.Authorization` of server `github`. */
+export interface SecretUse {
+  server: string;
+  /** `headers.<name>` or `env.<NAME>`. */
+  field: string;
+  /**
+   * The word before the reference when the value is `<scheme> ${secret:NAME}` (`Bearer`), so a
+   * new value that starts with it again (`Bearer Bearer ...`) can be caught before it is stored.
+   */
+  scheme?: string;
+}
+
+/** A stored secret: never its value. */
 export interface SecretInfo {
   name: string;
+  /** ISO 8601: when it was last set. */
   updatedAt: string;
+  /** Servers whose config refers to it. */
   usedBy: string[];
+  uses?: SecretUse[];
 }
 
 export interface SecretsView {
   secrets: SecretInfo[];
   /** Secrets referenced by some server but not set. */
-  missing: Array<{ name: string; usedBy: string[] }>;
+  missing: Array<{ name: string; usedBy: string[]; uses?: SecretUse[] }>;
 }
 
 /**
@@ -327,6 +363,12 @@ export interface ControlApi {
   approveServer(name: string, fingerprint?: string): Promise<void>;
 
   listTools(): Promise<ToolView[]>;
+  /**
+   * Calls a tool as the admin, through the aggregate's access path (tool filter, audit): the
+   * result or the call's error, and its audit entry. Rejects (400, 404, 409) only when the call
+   * could not be made at all (bad request, unknown server or tool, server not running).
+   */
+  callTool(request: ToolCallRequest): Promise<ToolCallAnswer>;
 
   queryAudit(filter: AuditFilter, page?: { limit?: number; cursor?: string }): Promise<AuditPage>;
   /**
@@ -335,7 +377,12 @@ export interface ControlApi {
    */
   streamAudit(filter: AuditFilter, onEvent: (event: AuditEvent) => void, onError?: (error: ControlApiError) => void): Unsubscribe;
   exportAudit(filter: AuditFilter, format: 'jsonl' | 'csv'): Promise<ExportedFile>;
-  stats(): Promise<ServerStats[]>;
+  /**
+   * Per-server figures. Without a filter: every call since the gateway opened its audit. With
+   * one (the audit filter's fields, `since=1h`): the calls it matches, and each server's latest
+   * failure among them.
+   */
+  stats(filter?: AuditFilter): Promise<ServerStats[]>;
 
   listTokens(): Promise<TokenInfo[]>;
   createToken(request: { name: string; kind?: 'client' | 'admin'; acl?: TokenAcl }): Promise<CreatedToken>;
@@ -352,6 +399,18 @@ export interface ControlApi {
   getSettings(): Promise<GatewaySettings>;
   /** Saves limits; rejects with status 400 whose `details` name each bad field (`limits.<key>: ...`). */
   updateSettings(patch: SettingsPatch): Promise<GatewaySettings>;
+
+  /** Where `client`'s entry for the aggregate (or `server`) would go, whether it is there, and whether this browser may install it. */
+  clientInstallStatus(client: string, server?: string): Promise<ClientInstallStatus>;
+  /** The diff that {@link installClient} or {@link removeClient} would apply, without applying it. */
+  previewClientChange(client: string, request: { action: 'install' | 'remove'; server?: string }): Promise<ClientChangePreview>;
+  /**
+   * Writes the entry into the client's config file (backup first) with a new client token of its
+   * own, as `gatehouse client install` does. 409 when `fingerprint` no longer matches the file.
+   */
+  installClient(client: string, request: { server?: string; force?: boolean; fingerprint?: string }): Promise<ClientInstallAnswer>;
+  /** Takes the entry out again (backup first) and revokes the tokens its installs created. */
+  removeClient(client: string, request: { server?: string; fingerprint?: string }): Promise<ClientRemoveAnswer>;
   /**
    * Starts an OAuth sign-in to a remote server that needs one ({@link ServerView.needsAuth}).
    * When `opened` is false the caller opens `url` itself; the server view stops saying

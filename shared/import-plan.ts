@@ -6,7 +6,7 @@
  * Runs in every process: no `node:*`, no React.
  */
 import { toMcpServersEntry } from './config-export.js';
-import { parseMcpServersConfig } from './config-schema.js';
+import { parseConfigText } from './config-schema.js';
 import type { ControlApi } from './control-api.js';
 import { hasSecretRef, isSensitiveEnv, isSensitiveHeader, secretName, secretRef } from './credentials.js';
 import type { ServerConfig } from './server-config.js';
@@ -35,12 +35,12 @@ export interface SecretMove {
 /**
  * Moves one env or header value to a secret: the name the store keeps it under and the text
  * the config gets instead (`Authorization` keeps its scheme). `undefined` when nothing moves
- * (already a reference, or empty).
+ * (already a reference, or empty). `secret` names the secret (default `<server>-<key>`); an edit
+ * of a value that already lives in a secret passes that secret's name, so it is replaced in place.
  */
-export function moveToSecret(server: string, section: 'env' | 'headers', key: string, value: string): SecretMove | undefined {
+export function moveToSecret(server: string, section: 'env' | 'headers', key: string, value: string, secret = secretName(server, key)): SecretMove | undefined {
   if (value.trim() === '' || hasSecretRef(value)) return undefined;
   const scheme = section === 'headers' && /^(proxy-)?authorization$/i.test(key) ? AUTH_SCHEME.exec(value) : null;
-  const secret = secretName(server, key);
   return {
     server,
     field: `${section}.${key}`,
@@ -64,19 +64,11 @@ export type ImportPlan = { ok: true; items: ImportItem[] } | { ok: false; errors
 
 /**
  * Reads pasted text: Claude Desktop / Cursor / Windsurf (`mcpServers`), VS Code (`servers`, or
- * `mcp.servers` in settings.json), validated with the config schema. Sensitive env and header
- * values are planned to move to the secret store, as `serve --config` does.
+ * `mcp.servers` in settings.json), through the same parser as `serve --config`. Sensitive env and
+ * header values are planned to move to the secret store, as `serve --config` does.
  */
 export function planImport(text: string, existing: readonly string[]): ImportPlan {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    return { ok: false, errors: [`invalid JSON: ${error instanceof Error ? error.message : String(error)}`] };
-  }
-  const doc = normalizeDocument(raw);
-  if (!doc) return { ok: false, errors: ['no servers found: expected "mcpServers" (Claude Desktop, Cursor) or "servers" (VS Code)'] };
-  const parsed = parseMcpServersConfig(doc);
+  const parsed = parseConfigText(text, 'pasted config');
   if (!parsed.ok) return parsed;
   const items = Object.entries(parsed.servers).map(([name, original]): ImportItem => {
     const config = structuredClone(original);
@@ -94,18 +86,6 @@ export function planImport(text: string, existing: readonly string[]): ImportPla
   });
   if (items.length === 0) return { ok: false, errors: ['the config lists no servers'] };
   return { ok: true, items };
-}
-
-function normalizeDocument(raw: unknown): { mcpServers: unknown } | undefined {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-  const doc = raw as Record<string, unknown>;
-  if (doc['mcpServers'] !== undefined) return { mcpServers: doc['mcpServers'] };
-  if (doc['servers'] !== undefined) return { mcpServers: doc['servers'] };
-  const mcp = doc['mcp'];
-  if (typeof mcp === 'object' && mcp !== null && (mcp as Record<string, unknown>)['servers'] !== undefined) {
-    return { mcpServers: (mcp as Record<string, unknown>)['servers'] };
-  }
-  return undefined;
 }
 
 /** Writes the secrets first, then the servers (so no server starts with a missing secret). */

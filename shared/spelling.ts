@@ -1,4 +1,4 @@
-/** "Did you mean" hints for mistyped config keys. */
+/** "Did you mean" hints for mistyped config keys, commands, options and names. */
 
 /** The candidate within edit distance 2 of `key` (or equal ignoring case), if any. */
 export function closestKey(key: string, candidates: readonly string[]): string | undefined {
@@ -25,4 +25,13 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length] ?? 0;
+}
+
+/**
+ * ` (did you mean "x"?)` naming the candidate closest to `word` (see {@link closestKey}), or `''`
+ * when none is close. `show` renders the candidate (default: in double quotes).
+ */
+export function didYouMean(word: string, candidates: readonly string[], show: (candidate: string) => string = (c) => `"${c}"`): string {
+  const suggestion = closestKey(word, candidates);
+  return suggestion === undefined ? '' : ` (did you mean ${show(suggestion)}?)`;
 }

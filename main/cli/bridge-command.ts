@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { GatewayBridge } from '../core/bridge/gateway-bridge.js';
 import { createLogger, errorMessage, type LogLevel } from '../core/base/logger.js';
+import { describeArgsError } from './parse-command.js';
 import { ENV_CLIENT_TOKEN } from '../core/security/token-store.js';
 import { DEFAULT_GATEWAY_URL, endpointAt, locateGateway, parseGatewayUrl } from './gateway-url.js';
 
@@ -63,7 +64,7 @@ export async function runBridgeCommand(argv: readonly string[], io: BridgeIo): P
       },
     }));
   } catch (error) {
-    io.stderr(`gatehouse bridge: ${errorMessage(error)}\n\n${BRIDGE_USAGE}\n`);
+    io.stderr(`gatehouse bridge: ${describeArgsError(error, ['server', 'url', 'token-env', 'log-level', 'help'])}\n\n${BRIDGE_USAGE}\n`);
     return 2;
   }
   if (values.help) {

@@ -5,7 +5,8 @@
  */
 import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { generate, isClientId, listClients, type ClientOs, type GeneratedConfig } from '../../shared/client-configs/index.js';
+import { CLIENT_IDS, endpointToolNames, generate, isClientId, listClients, type ClientOs, type GeneratedConfig } from '../../shared/client-configs/index.js';
+import { didYouMean } from '../../shared/spelling.js';
 import { errorMessage } from '../core/base/logger.js';
 import { defaultEntryName, findConfigFile, resolvePathTemplate, type InstallEnv } from '../core/clients/config-location.js';
 import { endpointAt, locateGateway, serverAt } from './gateway-url.js';
@@ -38,6 +39,8 @@ export interface ClientCommandIo {
   platform?: NodeJS.Platform;
   /** How stdio clients start the bridge; default: this Node and this CLI script. */
   bridgeCommand?: { command: string; args?: readonly string[] };
+  /** Reaches the running gateway's admin API (its tool list); default: the global fetch. */
+  fetch?: typeof fetch;
 }
 
 /** Runs `gatehouse client ...` (`argv` is what follows `client`); resolves to the exit code. */
@@ -72,7 +75,7 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
     return 2;
   }
   if (!isClientId(client)) {
-    io.stderr(`gatehouse client: unknown client "${client}" (see gatehouse client list)\n`);
+    io.stderr(`gatehouse client: unknown client "${client}"${didYouMean(client, CLIENT_IDS)}; see gatehouse client list\n`);
     return 2;
   }
   if (values.server !== undefined && values.servers !== undefined) {
@@ -89,6 +92,18 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
     io.stderr(`gatehouse client: ${errorMessage(error)}\n`);
     return 2;
   }
+  const servers = values.servers?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (action !== 'remove') {
+    // A snippet or token for a misspelt server reaches nothing; `remove` may follow a server's removal.
+    const named = server !== undefined ? [server] : (servers ?? []);
+    // Loaded only when needed: the registry brings lowdb and zod, which `client show` alone does not need.
+    const known = named.length > 0 ? await import('./known-servers.js') : undefined;
+    const lines = known ? known.unknownServerLines('client', named, await known.registeredServerNames(dataDir)) : [];
+    if (lines.length > 0) {
+      io.stderr(`${lines.join('\n')}\n`);
+      return 2;
+    }
+  }
   if (located.source === 'default' && action !== 'remove') {
     io.stderr(`note: no gateway is running on ${dataDir}; using ${located.address.base} (--url names another)\n`);
   }
@@ -100,12 +115,22 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
   const entryName = values.name ?? defaultEntryName(server);
 
   try {
+    // The tools the client would see, for the tool-count and name-length warnings.
+    let toolNames: string[] | undefined;
+    const reachable = listClients().find((c) => c.id === client)?.transport !== 'unreachable';
+    if (action !== 'remove' && reachable) {
+      const { readLiveTools } = await import('./live-tools.js');
+      const live = await readLiveTools(gatewayUrl, io.env, io.fetch);
+      if (live.ok) toolNames = endpointToolNames(live.tools, server !== undefined ? { server } : servers ? { servers } : {});
+      else io.stderr(`gatehouse client: tool counts and name lengths not checked: ${live.why}\n`);
+    }
     if (action === 'show') {
       const config = generate(client, {
         url: endpointAt(located.address, server),
         serverName: entryName,
         bridgeCommand,
         ...(values['token-env'] ? { tokenEnvVar: values['token-env'] } : {}),
+        ...(toolNames ? { toolNames } : {}),
       });
       io.stdout(await describe(config, ienv));
       return 0;
@@ -136,8 +161,9 @@ export async function runClientCommand(argv: readonly string[], io: ClientComman
           bridgeCommand,
           force: values.force === true,
           ...(server !== undefined ? { server } : {}),
-          ...(values.servers !== undefined ? { acl: { servers: values.servers.split(',').map((s) => s.trim()).filter(Boolean) } } : {}),
+          ...(servers !== undefined ? { acl: { servers } } : {}),
           ...(values['token-env'] ? { tokenEnvVar: values['token-env'] } : {}),
+          ...(toolNames ? { toolNames } : {}),
         },
         tokens,
         ienv,

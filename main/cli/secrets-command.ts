@@ -1,13 +1,18 @@
 /**
  * `gatehouse secrets set NAME | list | delete NAME`: manages the headless secret store
  * (`secrets.enc`). Values are read from stdin, never from the command line, where every local
- * user could read them in the process list.
+ * user could read them in the process list. A secret that servers use is deleted only after a
+ * yes on the terminal (or with `--force`), and a value that would double a header's auth scheme
+ * (`Bearer Bearer ...`) is pointed out.
  */
-import { parseArgs } from 'node:util';
+import { describeSecretUses, doubledScheme, joinWords, secretUses, type SecretUse } from '../../shared/credentials.js';
+import type { ServerConfig } from '../../shared/server-config.js';
 import { errorMessage } from '../core/base/logger.js';
+import { Registry } from '../core/config/registry.js';
 import { openHeadlessSecretStore } from '../core/security/headless-secrets.js';
 import type { ObtainKeyOptions } from '../core/security/keyring.js';
-import { checkSecretName } from '../core/security/secret-store.js';
+import { checkSecretName, type SecretStore } from '../core/security/secret-store.js';
+import { parseCommand } from './parse-command.js';
 
 /** The command's view of the terminal; tests pass strings in and collect the output. */
 export interface CommandIo {
@@ -17,6 +22,11 @@ export interface CommandIo {
   readStdin(): Promise<string>;
   /** Whether stdin is a terminal (then a hint is printed before reading). */
   stdinIsTty?: boolean;
+  /**
+   * Asks a yes/no question on the terminal (`Delete it? [y/N]`); absent when there is no
+   * terminal to ask, and the command then does the safe thing on its own.
+   */
+  confirm?(question: string, defaultAnswer: boolean): Promise<boolean>;
 }
 
 /** Test seams for the keyring lookup. */
@@ -25,7 +35,9 @@ export type SecretsCommandOptions = Partial<Pick<ObtainKeyOptions, 'run' | 'plat
 export const SECRETS_USAGE = `Usage:
   gatehouse secrets set NAME      read the value from stdin (one trailing newline is dropped)
   gatehouse secrets list          names and when they were set (never the values)
-  gatehouse secrets delete NAME
+  gatehouse secrets delete NAME [--force]
+                                  a secret that servers use is deleted only after a yes on
+                                  the terminal, or with --force
 
 Refer to a secret in a server's headers or env as \${secret:NAME}, e.g.
   "headers": { "Authorization": "Bearer \${secret:github}" }
@@ -39,21 +51,17 @@ export async function runSecretsCommand(
   dataDir: string,
   opts: Readonly<SecretsCommandOptions> = {},
 ): Promise<number> {
-  let positionals: string[];
-  try {
-    const parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
-    if (parsed.values.help) {
-      io.stdout(`${SECRETS_USAGE}\n`);
-      return 0;
-    }
-    positionals = parsed.positionals;
-  } catch (error) {
-    io.stderr(`gatehouse secrets: ${errorMessage(error)}\n\n${SECRETS_USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommand('secrets', SECRETS_USAGE, argv, { force: { type: 'boolean' } }, { help: io.stdout, error: io.stderr });
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const [action, name, ...extra] = positionals;
   const needsName = action === 'set' || action === 'delete';
-  if (!action || !['set', 'list', 'delete'].includes(action) || (needsName ? name === undefined || extra.length > 0 : name !== undefined)) {
+  if (
+    !action ||
+    !['set', 'list', 'delete'].includes(action) ||
+    (needsName ? name === undefined || extra.length > 0 : name !== undefined) ||
+    (values.force && action !== 'delete')
+  ) {
     io.stderr(`${SECRETS_USAGE}\n`);
     return 2;
   }
@@ -91,23 +99,59 @@ export async function runSecretsCommand(
       for (const s of secrets) io.stdout(`${s.name.padEnd(32)} set ${s.updatedAt}\n`);
       return 0;
     }
-    if (action === 'set') {
-      const existed = store.has(name!);
-      await store.set(name!, value!);
-      io.stdout(`${existed ? 'Updated' : 'Stored'} secret "${name}". Refer to it as \${secret:${name}}.\n`);
-      return 0;
-    }
-    if (!(await store.delete(name!))) {
-      io.stderr(`gatehouse secrets: no secret named "${name}"\n`);
-      return 1;
-    }
-    io.stdout(`Deleted secret "${name}".\n`);
-    return 0;
+    const uses = secretUses(await registryEntries(dataDir), name!);
+    if (action === 'set') return await setSecret(store, name!, value!, uses, io);
+    return await deleteSecret(store, name!, uses, values.force === true, io);
   } catch (error) {
     io.stderr(`gatehouse secrets: ${errorMessage(error)}\n`);
     return 1;
   } finally {
     store.dispose();
+  }
+}
+
+async function setSecret(store: SecretStore, name: string, value: string, uses: readonly SecretUse[], io: CommandIo): Promise<number> {
+  const doubled = doubledScheme(name, value, uses);
+  if (doubled) {
+    io.stderr(`warning: ${doubled.warning}\n`);
+    if (await io.confirm?.(`Store it without "${doubled.scheme} "?`, true)) value = doubled.stripped;
+  }
+  const existed = store.has(name);
+  await store.set(name, value);
+  io.stdout(`${existed ? 'Updated' : 'Stored'} secret "${name}". Refer to it as \${secret:${name}}.\n`);
+  return 0;
+}
+
+async function deleteSecret(store: SecretStore, name: string, uses: readonly SecretUse[], force: boolean, io: CommandIo): Promise<number> {
+  if (!store.has(name)) {
+    io.stderr(`gatehouse secrets: no secret named "${name}"\n`);
+    return 1;
+  }
+  const users = [...new Set(uses.map((use) => use.server))];
+  if (users.length > 0 && !force) {
+    const why = `is used by ${describeSecretUses(uses)}; ${users.length === 1 ? 'it cannot' : 'they cannot'} start without it.`;
+    if (!io.confirm) {
+      io.stderr(`gatehouse secrets: "${name}" ${why} Nothing was deleted; --force deletes it anyway.\n`);
+      return 2;
+    }
+    if (!(await io.confirm(`Secret "${name}" ${why} Delete it?`, false))) {
+      io.stderr('Nothing was deleted.\n');
+      return 1;
+    }
+  }
+  await store.delete(name);
+  const missing = users.length > 0 ? ` ${joinWords(users)} cannot start without it until it is set again.` : '';
+  io.stdout(`Deleted secret "${name}".${missing}\n`);
+  return 0;
+}
+
+/** The registry's servers, to see which use a secret (only read: a valid file is not rewritten). */
+async function registryEntries(dataDir: string): Promise<Array<{ name: string; config: ServerConfig }>> {
+  const registry = await Registry.open(dataDir);
+  try {
+    return registry.list();
+  } finally {
+    registry.dispose();
   }
 }
 

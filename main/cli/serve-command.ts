@@ -19,6 +19,7 @@ import { headlessSecretStoreStatus } from '../core/security/secret-store-status.
 import type { TokenStore } from '../core/security/token-store.js';
 import { packageVersion } from '../core/version.js';
 import { limitFlagsHelp, limitParseOptions, parseLimitFlags } from './limit-flags.js';
+import { describeArgsError } from './parse-command.js';
 import { invocationDir, readServeConfig, type ServeConfigResult } from './serve-config.js';
 
 /** The usage of `gatehouse serve`, its limit flags included. */
@@ -76,24 +77,21 @@ interface ServeOptions {
 /** Runs `gatehouse serve ...` (`argv` includes the word `serve`); resolves to the exit code on failure, never on success. */
 export async function runServeCommand(argv: readonly string[], io: ServeIo): Promise<number> {
   const usage = (): string => serveUsage(io.defaultDataDir);
+  const options = {
+    config: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '7420' },
+    'allow-host': { type: 'string', multiple: true },
+    'data-dir': { type: 'string' },
+    'log-level': { type: 'string', default: 'info' },
+    help: { type: 'boolean', short: 'h' },
+    ...limitParseOptions(),
+  } as const;
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        config: { type: 'string' },
-        host: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string', default: '7420' },
-        'allow-host': { type: 'string', multiple: true },
-        'data-dir': { type: 'string' },
-        'log-level': { type: 'string', default: 'info' },
-        help: { type: 'boolean', short: 'h' },
-        ...limitParseOptions(),
-      },
-    });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options });
   } catch (error) {
-    io.stderr(`gatehouse serve: ${errorMessage(error)}\n\n${usage()}\n`);
+    io.stderr(`gatehouse serve: ${describeArgsError(error, Object.keys(options))}\n\n${usage()}\n`);
     return 2;
   }
   const { values, positionals } = parsed;

@@ -17,6 +17,7 @@ export const TOKENS_USAGE = `Usage:
       --tools-allow GLOB  only tools matching GLOB (repeatable), on top of each server's filter
       --tools-block GLOB  never tools matching GLOB (repeatable)
       --admin             an admin token (opens /admin only) instead of a client token
+      --force             accept --servers names that are not in the registry (yet)
   gatehouse tokens revoke ID                 revoke a token; its open sessions are closed
 
 Clients send the token as "Authorization: Bearer <token>" or "X-API-Key: <token>".`;
@@ -32,6 +33,7 @@ export async function runTokensCommand(argv: readonly string[], io: Pick<Command
       'tools-allow': { type: 'string', multiple: true },
       'tools-block': { type: 'string', multiple: true },
       admin: { type: 'boolean' },
+      force: { type: 'boolean' },
     },
     { help: io.stdout, error: io.stderr },
   );
@@ -39,7 +41,7 @@ export async function runTokensCommand(argv: readonly string[], io: Pick<Command
   const { values, positionals } = parsed;
   const [action, arg, ...extra] = positionals;
   const needsArg = action === 'create' || action === 'revoke';
-  const hasCreateOptions = values.servers !== undefined || values.admin || values['tools-allow'] || values['tools-block'];
+  const hasCreateOptions = values.servers !== undefined || values.admin || values.force || values['tools-allow'] || values['tools-block'];
   if (
     !action ||
     !['list', 'create', 'revoke'].includes(action) ||
@@ -64,8 +66,19 @@ export async function runTokensCommand(argv: readonly string[], io: Pick<Command
         io.stderr('gatehouse tokens: --servers and --tools-* apply to client tokens only\n');
         return 2;
       }
+      const servers = values.servers === undefined ? '*' : values.servers.split(',').map((s) => s.trim()).filter(Boolean);
+      if (servers !== '*' && !values.force) {
+        // A token for a misspelt server reaches nothing, and nothing would say so.
+        // Loaded here only: the registry brings lowdb and zod, which `tokens list` does not need.
+        const known = await import('./known-servers.js');
+        const lines = known.unknownServerLines('tokens', servers, await known.registeredServerNames(dataDir));
+        if (lines.length > 0) {
+          io.stderr(`${lines.join('\n')} Nothing was created; --force creates the token anyway.\n`);
+          return 2;
+        }
+      }
       const acl: TokenAcl = {
-        servers: values.servers === undefined ? '*' : values.servers.split(',').map((s) => s.trim()).filter(Boolean),
+        servers,
         ...(values['tools-allow'] || values['tools-block']
           ? { toolFilter: { ...(values['tools-allow'] ? { allow: values['tools-allow'] } : {}), ...(values['tools-block'] ? { block: values['tools-block'] } : {}) } }
           : {}),

@@ -9,6 +9,8 @@
  * (`gateway.lock`, see data-dir-lock.ts) before it opens anything, records the URL in it once
  * the gateway listens, and releases it when it closes.
  */
+import { homedir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { AuditStore, auditDir } from './audit/audit-store.js';
 import { createRedactor } from './audit/redact.js';
 import { resolveLoginShellPath } from './backends/shell-path.js';
@@ -17,6 +19,7 @@ import { acquireDataDirLock, type DataDirLock } from './config/data-dir-lock.js'
 import { securePrivateDataDir } from './config/data-dir-mode.js';
 import { Registry } from './config/registry.js';
 import { Gateway, type GatewayOptions } from './gateway.js';
+import { localUrl } from './http/local-url.js';
 import { oauthTokenValues } from './oauth/oauth-vault.js';
 import { ApprovalStore } from './security/approvals.js';
 import type { SecretStore } from './security/secret-store.js';
@@ -113,6 +116,7 @@ export async function openGatewayHost(opts: Readonly<GatewayHostOptions>): Promi
     const gateway = new Gateway({
       stdioEnv: { PATH },
       version: await packageVersion(),
+      clientInstall: defaultClientInstall(opts.env),
       ...opts.gateway,
       registry,
       dataDir,
@@ -152,10 +156,18 @@ export async function openGatewayHost(opts: Readonly<GatewayHostOptions>): Promi
   }
 }
 
-/** The URL a local client uses for a gateway listening on `url` (a wildcard address is not one). */
-export function localUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.hostname === '0.0.0.0') parsed.hostname = '127.0.0.1';
-  else if (parsed.hostname === '[::]') parsed.hostname = '[::1]';
-  return parsed.origin;
+/**
+ * The Clients screen installs into the files of the user the gateway runs as. Stdio-only clients
+ * start `gatehouse bridge` with this Node and this package's CLI; inside Electron (whose binary is
+ * not a plain Node) that command is unknown, and those clients get the snippet instead.
+ */
+function defaultClientInstall(env: Readonly<NodeJS.ProcessEnv>): NonNullable<GatewayOptions['clientInstall']> {
+  const platform = process.platform === 'darwin' || process.platform === 'win32' ? process.platform : 'linux';
+  const cli = fileURLToPath(new URL('../cli.js', import.meta.url));
+  return {
+    installEnv: { home: homedir(), platform, env },
+    ...(process.versions.electron === undefined ? { bridgeCommand: { command: process.execPath, args: [cli] } } : {}),
+  };
 }
+
+export { localUrl };

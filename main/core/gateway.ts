@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import type { AddressInfo } from 'node:net';
 import type { Implementation } from '@modelcontextprotocol/server';
 import type { ServerConfig } from '../../shared/server-config.js';
-import type { AuditRecordInput } from './audit/audit-event.js';
+import type { AuditEvent, AuditRecordInput } from './audit/audit-event.js';
 import { lifecycleAuditEvent } from './audit/lifecycle-event.js';
 import type { Backend } from './backends/backend.js';
 import type { BackendState } from './backends/backend-state.js';
@@ -22,6 +22,11 @@ import { SessionQuota } from './http/session-quota.js';
 import { RequestAuth } from './http/request-auth.js';
 import { checkRequest, malformedPathSegment, sendForbidden, type GuardPolicy, type RequestArea } from './http/request-guard.js';
 import { handleSecurityAdminRequest, type SecurityAdminDeps } from './http/token-api.js';
+import type { ClientInstallDeps } from './http/client-install-api.js';
+import { localUrl } from './http/local-url.js';
+import { handleUiAdminRequest } from './http/ui-admin-routes.js';
+import { AdminToolCaller } from './routing/admin-tool-call.js';
+import { describeTarget } from './security/describe-target.js';
 import { defaultUiDir, isUiPath, serveUi } from './http/ui-static.js';
 import { ApprovalGate } from './security/approval-gate.js';
 import type { ApprovalStore } from './security/approvals.js';
@@ -95,6 +100,11 @@ export interface GatewayOptions {
   secretStoreStatus?: () => SecretStoreStatus;
   /** Run by the desktop app (shown in `GET /admin/info`); default false. */
   desktop?: boolean;
+  /**
+   * Whose AI clients the Clients screen's "Install" configures (home folder, OS, environment)
+   * and how stdio clients start the bridge. Without it, `/admin/clients/...` answers 404.
+   */
+  clientInstall?: Pick<ClientInstallDeps, 'installEnv' | 'bridgeCommand'>;
 }
 
 /** How often the gateway re-reads tokens and approvals written by another process (the CLI). */
@@ -122,6 +132,8 @@ export class Gateway implements AdminControl {
   /** What a client request passes before an endpoint: its body checked, its cost taken from the rate. */
   readonly #admission: McpAdmission;
   readonly #approvalGate: ApprovalGate;
+  /** The control UI's "Try it" calls. */
+  readonly #toolCaller: AdminToolCaller;
   #port = 0;
   readonly #disposables = new DisposableStore();
   readonly #info: Implementation;
@@ -188,15 +200,23 @@ export class Gateway implements AdminControl {
       quota,
       log: (level, msg, fields) => logger[level](msg, fields),
     });
+    const aggregate = aggregateView({
+      runningBackends: () => this.#backends.running(),
+      toolNames: this.#toolNames,
+      promptNames: this.#promptNames,
+      isToolAllowed: (server, tool) => this.#isToolAllowed(server, tool),
+    });
+    this.#toolCaller = new AdminToolCaller({
+      view: aggregate,
+      serverInfo: this.#info,
+      version: opts.version,
+      logger: logger.child('ui-calls'),
+      record: (event) => this.#audit(event),
+    });
     this.#endpoints = new McpEndpoints({
-      audit: (event) => this.#audit(event),
+      audit: (event) => void this.#audit(event),
       backends: this.#backends,
-      aggregateView: aggregateView({
-        runningBackends: () => this.#backends.running(),
-        toolNames: this.#toolNames,
-        promptNames: this.#promptNames,
-        isToolAllowed: (server, tool) => this.#isToolAllowed(server, tool),
-      }),
+      aggregateView: aggregate,
       serverInfo: this.#info,
       passthrough: this.#passthrough,
       passthroughTarget: (backend) => this.#passthroughTarget(backend),
@@ -264,7 +284,7 @@ export class Gateway implements AdminControl {
 
   async #stopInner(): Promise<void> {
     try {
-      await this.#endpoints.closeAll();
+      await Promise.all([this.#endpoints.closeAll(), this.#toolCaller.close()]);
     } finally {
       try {
         await this.#passthrough.close();
@@ -301,6 +321,7 @@ export class Gateway implements AdminControl {
     return {
       name,
       transport: config.transport,
+      target: describeTarget(config, this.opts.secrets?.values() ?? []),
       enabled: config.enabled,
       status: config.enabled ? state.status : 'disabled',
       since: state.since,
@@ -426,7 +447,8 @@ export class Gateway implements AdminControl {
   #onBackendEvent(event: BackendEvent): void {
     const { logger } = this.opts;
     if (event.kind === 'state') {
-      logger.info('server state', { server: event.server, status: event.state.status, reason: event.state.reason });
+      // A failure is a warning: the one line that tells why (backends do not log it again).
+      logger[event.state.status === 'error' ? 'warn' : 'info']('server state', { server: event.server, status: event.state.status, reason: event.state.reason });
       // A degraded or sleeping server keeps its sessions; only stop and error end them.
       if (event.state.status === 'stopped' || event.state.status === 'error') void this.#endpoints.dropBackend(event.server);
     }
@@ -518,6 +540,7 @@ export class Gateway implements AdminControl {
     if (isAdminPath) {
       if (!this.#auth.admin(req, res)) return;
       if (await handleSecurityAdminRequest(req, res, url, this.#securityAdminDeps())) return;
+      if (await handleUiAdminRequest(req, res, url, this.#uiAdminSource())) return;
       if (this.opts.audit && (await handleAuditRequest(req, res, url, this.opts.audit))) return;
       if (await handleOAuthAdminRequest(req, res, url, this.#oauthDeps())) return;
       if (path === '/metrics') return problem(res, 404, 'metrics come from the audit, which is off');
@@ -568,15 +591,33 @@ export class Gateway implements AdminControl {
     return this.#auth.tokensInUse();
   }
 
-  /** Records an audit event; the audit never fails a request. */
-  #audit(event: AuditRecordInput): void {
+  /** Records an audit event, answering it as stored; the audit never fails a request. */
+  #audit(event: AuditRecordInput): AuditEvent | undefined {
     const audit = this.opts.audit;
-    if (!audit) return;
+    if (!audit) return undefined;
     try {
-      audit.record(event);
+      const stored = audit.record(event);
+      return typeof stored === 'object' && stored !== null && 'id' in stored ? (stored as AuditEvent) : undefined;
     } catch (error) {
       this.opts.logger.warn('audit record failed', { error: errorMessage(error) });
+      return undefined;
     }
+  }
+
+  /** What the UI's "Try it" and "Install" read from the gateway. */
+  #uiAdminSource(): Parameters<typeof handleUiAdminRequest>[3] {
+    return {
+      caller: this.#toolCaller,
+      tokens: this.#tokens,
+      serverNames: () => this.opts.registry.list().map((s) => s.name),
+      serverView: (name) => this.serverView(name),
+      backend: (name) => this.#backends.get(name),
+      listTools: () => this.listTools(),
+      // Client configs need an address a client can dial, not the wildcard the gateway may listen on.
+      url: () => localUrl(this.#url ?? `http://${this.opts.host}:${this.#port}`),
+      maxBodyBytes: this.#limits.maxBodyBytes,
+      ...(this.opts.clientInstall ? { clientInstall: this.opts.clientInstall } : {}),
+    };
   }
 
   // --- security --------------------------------------------------------------------------------

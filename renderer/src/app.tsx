@@ -4,6 +4,9 @@ import { connect, forgetToken, hasNativeBridge, savedToken, saveToken } from './
 import { CopyButton } from './components/copy-button.js';
 import { AuditScreen } from './features/audit/audit-screen.js';
 import { ClientsScreen } from './features/clients/clients-screen.js';
+import { SecretsScreen } from './features/secrets/secrets-screen.js';
+import { TokensScreen } from './features/tokens/tokens-screen.js';
+import { summarize } from './gateway-state.js';
 import { ServersScreen } from './features/servers/servers-screen.js';
 import { SettingsScreen } from './features/settings/settings-screen.js';
 import { ToolsScreen } from './features/tools/tools-screen.js';
@@ -14,7 +17,15 @@ import { useServers } from './hooks/use-servers.js';
 import { Login } from './login.js';
 import { routeHash, SCREENS, useRoute, type Screen } from './router.js';
 
-const TITLES: Record<Screen, string> = { servers: 'Servers', tools: 'Tools', audit: 'Audit', clients: 'Clients', settings: 'Settings' };
+const TITLES: Record<Screen, string> = {
+  servers: 'Servers',
+  tools: 'Tools',
+  audit: 'Audit',
+  clients: 'Clients',
+  tokens: 'Tokens',
+  secrets: 'Secrets',
+  settings: 'Settings',
+};
 
 /** Login in a browser (the Electron window needs none), then the screens. */
 export function App(): ReactElement {
@@ -51,10 +62,8 @@ function Shell({ api, onLogout }: { api: ControlApi; onLogout: (message?: string
   const servers = useServers(api, handleUnauthorized);
   const info = useInfo(api, handleUnauthorized);
   const list = servers.data;
-  const running = list?.filter((s) => s.status === 'running').length ?? 0;
-  const failing = list?.filter((s) => s.status === 'error').length ?? 0;
   const endpoint = `${api.gatewayUrl()}/mcp`;
-  const gatewayState = servers.error ? 'unreachable' : list ? 'running' : 'connecting';
+  const summary = summarize(list, servers.error !== undefined);
 
   useEffect(() => {
     document.title = `${TITLES[route.screen]} · Gatehouse`;
@@ -66,11 +75,9 @@ function Shell({ api, onLogout }: { api: ControlApi; onLogout: (message?: string
         <header className="app-header">
           <div className="brand">Gatehouse</div>
           <div className="gateway-state" aria-live="polite">
-            <span className={`dot dot-${gatewayState}`} aria-hidden="true" />
-            <span data-testid="gateway-state">
-              Gateway {gatewayState}
-              {list ? ` · ${running} of ${list.length} server${list.length === 1 ? '' : 's'} running` : ''}
-              {failing > 0 ? ` · ${failing} failing` : ''}
+            <span className={`dot dot-${summary.state}`} aria-hidden="true" />
+            <span data-testid="gateway-state" data-state={summary.state}>
+              {summary.text}
             </span>
           </div>
           <div className="endpoint-box">
@@ -96,6 +103,8 @@ function Shell({ api, onLogout }: { api: ControlApi; onLogout: (message?: string
           {route.screen === 'tools' && <ToolsScreen />}
           {route.screen === 'audit' && <AuditScreen params={route.params} onParamsChange={(p) => navigate('audit', p, true)} />}
           {route.screen === 'clients' && <ClientsScreen servers={list} params={route.params} onParamsChange={(p) => navigate('clients', p, true)} />}
+          {route.screen === 'tokens' && <TokensScreen servers={list} />}
+          {route.screen === 'secrets' && <SecretsScreen />}
           {route.screen === 'settings' && <SettingsScreen servers={list} />}
         </main>
       </div>

@@ -1,11 +1,11 @@
-import { useState, type FormEvent, type ReactElement } from 'react';
+import { useState, type FormEvent, type ReactElement, type ReactNode } from 'react';
 import { ControlApiError } from '../../shared/control-api.js';
 import { connect } from './bridge.js';
 
 /** Asks for the admin token `gatehouse serve` printed, and checks it before going on. */
 export function Login({ onLogin, notice }: { onLogin: (token: string) => void; notice?: string }): ReactElement {
   const [token, setToken] = useState('');
-  const [error, setError] = useState<string | undefined>(notice);
+  const [error, setError] = useState<ReactNode>(notice);
   const [checking, setChecking] = useState(false);
 
   async function handleSubmit(event: FormEvent): Promise<void> {
@@ -18,9 +18,12 @@ export function Login({ onLogin, notice }: { onLogin: (token: string) => void; n
       onLogin(value);
     } catch (err) {
       setError(
-        err instanceof ControlApiError && (err.status === 401 || err.status === 403)
-          ? 'That token does not open the admin API. Use the admin token `gatehouse serve` printed, or create one with `gatehouse tokens create NAME --admin`.'
-          : err instanceof Error
+        err instanceof ControlApiError && (err.status === 401 || err.status === 403) ? (
+          <>
+            That token does not open the admin API. Use the admin token <code>gatehouse serve</code> printed, or create one with{' '}
+            <code>gatehouse tokens create NAME --admin</code>.
+          </>
+        ) : err instanceof Error
             ? err.message
             : String(err),
       );

@@ -4,7 +4,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 
-export const SCREENS = ['servers', 'tools', 'audit', 'clients', 'settings'] as const;
+export const SCREENS = ['servers', 'tools', 'audit', 'clients', 'tokens', 'secrets', 'settings'] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export interface Route {

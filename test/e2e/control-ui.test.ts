@@ -304,14 +304,9 @@ describe('control UI in Chromium', { timeout: 60_000 }, () => {
   });
 
   it('creates a client token that is shown once and works, then revokes it', async () => {
+    await openScreen('Secrets');
+    await page.getByRole('table', { name: 'Secrets' }).locator('tr[data-secret="memory-api_key"]').getByText('memory (env.API_KEY)').waitFor();
     await openScreen('Settings');
-    const create = page.getByRole('form', { name: 'Create a token' });
-    await create.getByLabel('Name').fill('e2e-laptop');
-    await create.getByRole('button', { name: 'Create token' }).click();
-    const secret = (await page.getByTestId('new-token').textContent())?.trim() ?? '';
-    expect(secret).toMatch(/^gth_/);
-    await page.locator('tr[data-token="e2e-laptop"]').waitFor();
-    await page.getByRole('table', { name: 'Secrets' }).getByText('memory-api_key').waitFor();
     expect(await page.getByTestId('gateway-host').textContent()).toBe('127.0.0.1');
     expect(await page.getByTestId('gateway-port').textContent()).toBe(new URL(gw.url).port);
     expect(await page.getByTestId('retention').textContent()).toContain('30 days');
@@ -326,6 +321,13 @@ describe('control UI in Chromium', { timeout: 60_000 }, () => {
     expect(await page.getByRole('button', { name: 'Use an encrypted file instead' }).count()).toBe(0);
     await screenshots('settings');
 
+    await openScreen('Tokens');
+    const create = page.getByRole('form', { name: 'Create a token' });
+    await create.getByLabel('Name').fill('e2e-laptop');
+    await create.getByRole('button', { name: 'Create token' }).click();
+    const secret = (await page.getByTestId('new-token').textContent())?.trim() ?? '';
+    expect(secret).toMatch(/^gth_/);
+    await page.locator('tr[data-token="e2e-laptop"]').waitFor();
     const viaToken = await clients.connect(`${gw.url}/mcp`, { headers: { authorization: `Bearer ${secret}` } });
     expect((await viaToken.listTools()).tools.length).toBeGreaterThan(0);
     await page.getByRole('button', { name: 'Done' }).click();

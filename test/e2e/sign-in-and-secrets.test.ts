@@ -183,11 +183,17 @@ describe('sign-in and secret store in the control UI', () => {
     await kind.filter({ hasText: 'Unavailable: no secret can be stored' }).waitFor();
     expect(await kind.getAttribute('data-kind')).toBe('unavailable');
     expect(await page.getByTestId('secret-store-message').textContent()).toBe(NO_KEYRING);
-    expect(await page.getByTestId('secrets-unavailable').textContent()).toContain(`No secret can be stored: ${NO_KEYRING}`);
-    await page.getByRole('table', { name: 'Secrets' }).getByText('api-key').waitFor();
     expect(await page.getByRole('button', { name: 'Use an encrypted file instead' }).count()).toBe(0);
     expect(await page.getByTestId('app-version').textContent()).toMatch(/^Gatehouse \d+\.\d+\.\d+/);
     await screenshots(page, 'settings-secrets-unavailable');
+
+    // Secrets: the list says no secret can be stored, and nothing can be set or rotated.
+    await openScreen(page, 'Secrets');
+    expect(await page.getByTestId('secrets-unavailable').textContent()).toContain(`No secret can be stored: ${NO_KEYRING}`);
+    await page.getByRole('table', { name: 'Secrets' }).locator('tr[data-secret="api-key"]').getByText('not set').waitFor();
+    expect(await page.getByRole('button', { name: 'Set api-key' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Add secret' }).isDisabled()).toBe(true);
+    await screenshots(page, 'secrets-unavailable');
   });
 
   it('in a window with a native bridge (as the desktop app), offers the encrypted-file store behind a confirmation', async () => {
@@ -240,6 +246,10 @@ describe('sign-in and secret store in the control UI', () => {
     expect(chosen).toBe(1);
     expect(await page.getByTestId('secret-store-message').textContent()).toContain('You chose the encrypted-file store');
     expect(await page.getByRole('button', { name: 'Use an encrypted file instead' }).count()).toBe(0);
+    // The Secrets screen no longer says that no secret can be stored.
+    await openScreen(page, 'Secrets');
+    await page.getByRole('button', { name: 'Add secret' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Add secret' }).isDisabled()).toBe(false);
     expect(await page.getByTestId('secrets-unavailable').count()).toBe(0);
   });
 });

@@ -191,7 +191,10 @@ describe('admin API over a secret store that cannot hold secrets', () => {
     expect(put.status).toBe(503);
     expect(((await put.json()) as { error: string }).error).toBe(`No secret can be stored: ${REASON} See "Secret store" in Settings.`);
     expect((await admin('/admin/secrets/label', { method: 'DELETE' })).status).toBe(503);
-    expect(await (await admin('/admin/secrets')).json()).toEqual({ secrets: [], missing: [{ name: 'label', usedBy: ['keyed'] }] });
+    expect(await (await admin('/admin/secrets')).json()).toEqual({
+      secrets: [],
+      missing: [{ name: 'label', usedBy: ['keyed'], uses: [{ server: 'keyed', field: 'env.FIXTURE_LABEL' }] }],
+    });
   });
 
   it('fails a server that refers to a secret with that reason, without a restart loop', async () => {

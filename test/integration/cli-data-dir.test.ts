@@ -104,7 +104,9 @@ describe('one gateway per data dir', () => {
 describe('where the gateway listens', () => {
   it('is recorded in the data dir while it runs; client show reads it, and --url takes the base or the endpoint', async () => {
     const dataDir = await newDataDir();
-    const { run, url } = await cli.serve(['--data-dir', dataDir]);
+    // `client show --server` names a server of the registry.
+    const config = await writeJson(path.join(tmp, 'memory.json'), { mcpServers: { memory: { command: process.execPath, args: [FIXTURE] } } });
+    const { run, url } = await cli.serve(['--config', config, '--data-dir', dataDir]);
     const lock = JSON.parse(await readFile(path.join(dataDir, 'gateway.lock'), 'utf8')) as { pid: number; url: string };
     expect(lock).toMatchObject({ pid: run.child.pid, url });
 

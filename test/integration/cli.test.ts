@@ -230,7 +230,7 @@ describe('gatehouse serve security', () => {
 
   it('manages tokens from the command line; a stdio server added later waits for gatehouse approve', async () => {
     const dataDir = await mkdtemp(path.join(tmp, 'data-'));
-    const created = runCli(['tokens', 'create', 'laptop', '--servers', 'everything', '--data-dir', dataDir]);
+    const created = runCli(['tokens', 'create', 'laptop', '--servers', 'everything', '--force', '--data-dir', dataDir]);
     expect((await waitForExit(created)).code).toBe(0);
     const clientSecret = created.stdout().trim();
     expect(clientSecret).toMatch(/^gth_/);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runClientCommand } from '../../main/cli/client-command.js';
+import { Registry } from '../../main/core/config/registry.js';
 import { TokenStore } from '../../main/core/security/token-store.js';
 
 let home: string;
@@ -17,6 +18,13 @@ let dataDir: string;
 beforeEach(async () => {
   home = await mkdtemp(path.join(tmpdir(), 'gatehouse-client-home-'));
   dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-client-data-'));
+  // --server names are checked against the registry.
+  const registry = await Registry.open(dataDir);
+  await registry.importServers({
+    github: { transport: 'streamable-http', url: 'https://api.example/mcp', headers: {}, enabled: true },
+    memory: { transport: 'stdio', command: 'node', args: [], env: {}, isolation: 'shared', enabled: true },
+  });
+  registry.dispose();
 });
 afterEach(async () => {
   await rm(home, { recursive: true, force: true });

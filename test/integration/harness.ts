@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { ClientCapabilities } from '@modelcontextprotocol/client';
 import { parseMcpServersConfig } from '../../shared/config-schema.js';
-import { nullLogger } from '../../main/core/base/logger.js';
+import { nullLogger, type Logger } from '../../main/core/base/logger.js';
 import type { AuditStore } from '../../main/core/audit/audit-store.js';
 import type { Registry } from '../../main/core/config/registry.js';
 import type { Gateway } from '../../main/core/gateway.js';
@@ -59,6 +59,8 @@ export type StartOptions = NonNullable<GatewayHostOptions['gateway']> & {
   presetSecrets?: Record<string, string>;
   /** The token store's own options (default: `lastUsedAt` flushed after 50 ms). */
   tokenOptions?: GatewayHostOptions['tokenOptions'];
+  /** Where the gateway logs (default: nowhere), for tests of what it says. */
+  logger?: Logger;
 };
 
 export interface RunningGateway {
@@ -100,7 +102,7 @@ const defaultTokens = new Map<string, string>();
  * and count as approved, an admin token and a full-access client token exist.
  */
 export async function startGateway(mcpServers: Record<string, unknown>, options: StartOptions = {}): Promise<RunningGateway> {
-  const { port = 0, adminToken, clientToken, noClientToken, secretStore, presetSecrets, tokenOptions, ...gatewayOptions } = options;
+  const { port = 0, adminToken, clientToken, noClientToken, secretStore, presetSecrets, tokenOptions, logger = nullLogger, ...gatewayOptions } = options;
   const parsed = parseMcpServersConfig({ mcpServers });
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-test-'));
@@ -110,7 +112,7 @@ export async function startGateway(mcpServers: Record<string, unknown>, options:
     dataDir,
     host: '127.0.0.1',
     port,
-    logger: nullLogger,
+    logger,
     env: { ...(adminToken ? { GATEHOUSE_ADMIN_TOKEN: adminToken } : {}), ...(clientToken ? { GATEHOUSE_TOKEN: clientToken } : {}) },
     secrets,
     tokenOptions: { lastUsedFlushMs: 50, ...tokenOptions },

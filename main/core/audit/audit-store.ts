@@ -28,6 +28,7 @@ import {
   type AuditQuery,
 } from './audit-query.js';
 import { AuditStats, type ServerStats } from './audit-stats.js';
+import { filteredStats } from './filtered-stats.js';
 import { listSegmentFiles, verifyAuditDir, type VerifyReport } from './audit-verify.js';
 import { readRows } from './line-reader.js';
 import { prepareEvent, type PrepareLimits } from './prepare-event.js';
@@ -382,6 +383,13 @@ export class AuditStore implements IDisposable {
   stats(): ServerStats[] {
     this.#drainQueue();
     return this.#stats.snapshot();
+  }
+
+  /** {@link stats} over the request events `filter` matches, with each server's latest failure (see `filtered-stats.ts`). */
+  async statsFor(filter: AuditFilter): Promise<ServerStats[]> {
+    await this.ready;
+    this.#drainQueue();
+    return filteredStats(this.#index, filter, { read: (rows) => readRows(rows, (seq) => this.#fileOf(seq)), parse: parseEvent });
   }
 
   /** The figures in Prometheus text format. */

@@ -1,5 +1,5 @@
 import { Client } from '@modelcontextprotocol/client';
-import type { Implementation, PriorDiscovery, Transport } from '@modelcontextprotocol/client';
+import type { ClientCapabilities, Implementation, PriorDiscovery, Transport } from '@modelcontextprotocol/client';
 import { SUPERVISION_DEFAULTS, type ServerConfig } from '../../../shared/server-config.js';
 import { Emitter } from '../base/emitter.js';
 import { errorMessage, type Logger } from '../base/logger.js';
@@ -7,6 +7,7 @@ import { describeLaunch } from '../security/approvals.js';
 import { MissingSecretError } from '../security/secret-refs.js';
 import { formatDuration, RestartPolicy, type RestartTiming } from './backoff.js';
 import type { BackendLifecycleEvent, BackendState, BackendStatus } from './backend-state.js';
+import { CapabilityCatalogs, capabilityKey, readCatalogAs } from './capability-catalogs.js';
 import { CATALOG_KINDS, LIST_CHANGED, readCatalog, readLists, type Catalog, type CatalogKind } from './catalog.js';
 import type { CatalogCache } from './catalog-cache.js';
 import { systemClock, type SupervisionClock, type TimerHandle } from './clock.js';
@@ -19,6 +20,7 @@ import {
   RELAYED_CLIENT_CAPABILITIES,
   RemoteConnector,
   spawnStdio,
+  upstreamErrorMessage,
   type RemoteAuth,
   type StdioEnvironment,
 } from './upstream.js';
@@ -68,6 +70,10 @@ export interface BackendDeps {
 
 const DEFAULT_PING_TIMEOUT_MS = 10_000;
 const DEFAULT_START_TIMEOUT_MS = 60_000;
+/** Longest wait for the catalog of a client with other capabilities, before listing the backend's own. */
+const CAPABILITY_CATALOG_TIMEOUT_MS = 15_000;
+/** The backend's own connection advertises every capability the gateway relays. */
+const OWN_CAPABILITIES_KEY = capabilityKey(RELAYED_CLIENT_CAPABILITIES);
 const DEFAULT_MAX_PING_MISSES = 2;
 
 
@@ -122,6 +128,8 @@ export class Backend {
   #dormant = false;
   /** The config of the current run with its secret references filled in. Never stored or shown. */
   #resolved?: ServerConfig;
+  /** What per-client sessions with other capabilities than the backend's own connection see. */
+  readonly #byCapabilities = new CapabilityCatalogs((capabilities) => this.#readCatalogAs(capabilities));
 
   constructor(
     readonly name: string,
@@ -270,8 +278,8 @@ export class Backend {
       // A start that timed out may still be running: make it stand down.
       const current = ++this.#generation;
       const tail = this.stderrTail(5).filter((l) => l.trim() !== '');
-      const reason = errorMessage(error) + (tail.length > 0 ? ` (stderr: ${tail.join(' | ')})` : '');
-      this.deps.logger.warn('backend failed to start', { server: this.name, reason });
+      // Said once, by the state change (the gateway logs it).
+      const reason = upstreamErrorMessage(error) + (tail.length > 0 ? ` (stderr: ${tail.join(' | ')})` : '');
       await this.#teardown();
       if (current !== this.#generation) return;
       const authReason = this.deps.authFailure?.(this.name, error);
@@ -376,6 +384,7 @@ export class Backend {
 
   /** Tells listeners, and keeps a lazy server's catalog for when it is stopped. */
   #publishCatalog(catalog: Catalog): void {
+    this.#byCapabilities.clear();
     this.#onDidChangeCatalog.fire(catalog);
     if (!this.isLazy || !this.deps.catalogCache) return;
     this.deps.catalogCache.save(this.name, this.config, catalog).catch((error: unknown) => {
@@ -448,13 +457,65 @@ export class Backend {
     await this.#teardown();
   }
 
-  /** Re-reads the catalog through `client` (or the backend's own cache client). */
-  async refreshCatalog(kinds: readonly CatalogKind[] = CATALOG_KINDS, client = this.#cacheClient): Promise<void> {
+  /**
+   * Re-reads the catalog through `client` (or the backend's own cache client). A client session
+   * that advertises other `capabilities` than the backend's own connection refreshes only what
+   * clients like it see.
+   */
+  async refreshCatalog(kinds: readonly CatalogKind[] = CATALOG_KINDS, client = this.#cacheClient, capabilities?: ClientCapabilities): Promise<void> {
     if (!client || !this.#catalog) return;
+    if (capabilities !== undefined && capabilityKey(capabilities) !== OWN_CAPABILITIES_KEY) {
+      const current = (await this.#byCapabilities.peek(capabilities)) ?? this.#catalog;
+      this.#byCapabilities.set(capabilities, { ...current, ...(await readLists(client, current.capabilities, kinds)) });
+      // Listeners re-list through catalogFor; the backend's own catalog is unchanged.
+      this.#onDidChangeCatalog.fire(this.#catalog);
+      return;
+    }
     const next = { ...this.#catalog, ...(await readLists(client, this.#catalog.capabilities, kinds)) };
     this.#catalog = next;
     this.#publishCatalog(next);
   }
+
+  /**
+   * Whether each client session reaches this backend over an upstream session of its own that
+   * advertises that client's capabilities (remote servers, per-client stdio). A shared stdio
+   * process is initialized once with every capability the gateway relays.
+   */
+  get isPerClient(): boolean {
+    return this.config.transport !== 'stdio' || this.config.isolation === 'per-client';
+  }
+
+  /**
+   * The catalog a client with `capabilities` (as its upstream sessions advertise them) is
+   * served: the backend's own, or, for a per-client backend and other capabilities, the one an
+   * upstream session with those capabilities lists (read once, on a short-lived session). If
+   * that read fails, the backend's own catalog. With `read: false` nothing is read: the catalog
+   * known for those capabilities, or the backend's own.
+   */
+  async catalogFor(capabilities: ClientCapabilities, opts: { read?: boolean } = {}): Promise<Catalog | undefined> {
+    const own = this.#catalog;
+    const running = this.#state.status === 'running' || this.#state.status === 'degraded';
+    if (!own || !running || !this.isPerClient || capabilityKey(capabilities) === OWN_CAPABILITIES_KEY) return own;
+    if (opts.read === false) return (await this.#byCapabilities.peek(capabilities)) ?? own;
+    return this.#byCapabilities.get(capabilities);
+  }
+
+  /** Lists the catalog on a short-lived session that advertises `capabilities`; on failure, its own. */
+  async #readCatalogAs(capabilities: ClientCapabilities): Promise<Catalog> {
+    const own = this.#catalog!;
+    const timeoutMs = Math.min(this.requestTimeoutMs, CAPABILITY_CATALOG_TIMEOUT_MS);
+    try {
+      return await withTimeout(readCatalogAs(this, this.deps.clientInfo, capabilities), timeoutMs, 'listing');
+    } catch (error) {
+      this.deps.logger.warn('cannot list the catalog for a client with other capabilities; listing its own', {
+        server: this.name,
+        capabilities: Object.keys(capabilities),
+        error: upstreamErrorMessage(error),
+      });
+      return own;
+    }
+  }
+
 
   /** Disposes listeners and timers; call after {@link stop}. */
   dispose(): void {
@@ -507,7 +568,7 @@ export class Backend {
         transport = proc; // a probe run (started by connect), closed again once the catalog is read
       }
     } else {
-      this.#remote = new RemoteConnector(config, this.deps.remoteAuth?.(this.name, config), this.requestTimeoutMs);
+      this.#remote = new RemoteConnector(this.name, config, this.deps.remoteAuth?.(this.name, config), this.requestTimeoutMs);
       transport = this.#remote.createTransport();
       transport.onclose = undefined;
     }
@@ -603,6 +664,7 @@ export class Backend {
   }
 
   async #teardown(): Promise<void> {
+    this.#byCapabilities.clear();
     const client = this.#cacheClient;
     const proc = this.#process;
     const remote = this.#remote;

@@ -28,6 +28,8 @@ export interface ClientInstallOptions {
   bridgeCommand?: { command: string; args?: readonly string[] };
   /** Replace an existing install (new token, old one revoked). */
   force?: boolean;
+  /** The tools the client will see (from the running gateway), for the generator's warnings. */
+  toolNames?: readonly string[];
 }
 
 /** Outcome of {@link installClient}. */
@@ -61,6 +63,7 @@ export async function installClient(opts: Readonly<ClientInstallOptions>, tokens
     serverName: entryName,
     ...(opts.tokenEnvVar ? { tokenEnvVar: opts.tokenEnvVar } : {}),
     ...(opts.bridgeCommand ? { bridgeCommand: opts.bridgeCommand } : {}),
+    ...(opts.toolNames ? { toolNames: opts.toolNames } : {}),
   };
   const probe = generate(opts.client, base);
   if (!probe.entry) throw new Error(`${opts.client} cannot be installed from here: ${describeLocation(probe)}`);

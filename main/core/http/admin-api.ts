@@ -3,6 +3,7 @@ import { toMcpServersEntry } from '../../../shared/config-export.js';
 import { parseServerEntry } from '../../../shared/config-schema.js';
 import type { GatewayInfo, GatewaySettings, ServerView, ToolView } from '../../../shared/control-api.js';
 import type { ServerConfig } from '../../../shared/server-config.js';
+import { findSecretRefs } from '../security/secret-refs.js';
 import { parseJsonRpcBody, readBody } from './body.js';
 
 // The views the admin API answers with are the control API's own DTOs: one definition.
@@ -35,8 +36,8 @@ export interface AdminControl {
 /**
  * `/admin/*`: JSON over HTTP. Auth, Host and Origin are checked by the router before this runs.
  *
- * - `GET /admin/servers`, `GET /admin/servers/<name>` (with `config` in `mcpServers` form and
- *   the stderr tail), `GET /admin/servers/<name>/logs`
+ * - `GET /admin/servers`, `GET /admin/servers/<name>` (with `config` in `mcpServers` form, the
+ *   secrets its env or headers refer to, and the stderr tail), `GET /admin/servers/<name>/logs`
  * - `POST /admin/servers` `{ "name": "x", ...mcpServers entry }`, `PUT /admin/servers/<name>` entry,
  *   `DELETE /admin/servers/<name>`
  * - `POST /admin/servers/<name>/start|stop|restart`
@@ -88,7 +89,7 @@ export async function handleAdmin(
       const view = control.serverView(name);
       const config = control.serverConfig(name);
       if (!view || !config) return problem(res, 404, `unknown server "${name}"`);
-      return json(res, 200, { ...view, config: redactConfig(toMcpServersEntry(config)), stderr: control.serverLogs(name) });
+      return json(res, 200, { ...view, config: redactConfig(toMcpServersEntry(config)), secretRefs: secretRefsByKey(config), stderr: control.serverLogs(name) });
     }
     if (method === 'PUT') {
       const body = await readJson(req, res, maxBodyBytes);
@@ -112,6 +113,16 @@ export async function handleAdmin(
   if (action === 'stop') return json(res, 200, await control.stopServer(name));
   if (action === 'restart') return json(res, 200, await control.restartServer(name));
   return problem(res, 404, `no admin action "${action}" (start, stop, restart, logs)`);
+}
+
+/** Env var or header name → the secrets its value refers to (the values themselves are redacted). */
+function secretRefsByKey(config: ServerConfig): Record<string, string[]> {
+  const byKey: Record<string, string[]> = {};
+  for (const use of findSecretRefs(config)) {
+    const key = use.field.slice(use.field.indexOf('.') + 1);
+    (byKey[key] ??= []).push(use.name);
+  }
+  return byKey;
 }
 
 /** Header and env values may hold credentials: the admin API shows their names only. */

@@ -15,6 +15,8 @@ export interface AuditSource {
   subscribe(listener: (event: AuditEvent) => void): IDisposable;
   export(filter: AuditFilter, format: ExportFormat): AsyncIterable<string>;
   stats(): ServerStats[];
+  /** The figures over the request events a filter matches, with each server's latest failure. */
+  statsFor(filter: AuditFilter): Promise<ServerStats[]>;
   metrics(): string;
 }
 
@@ -39,7 +41,9 @@ const AUDIT_PATHS = new Set(['/admin/audit', '/admin/audit/stream', '/admin/audi
  * - `GET /admin/audit/stream` (same filters but `limit`/`cursor`): server-sent events, one
  *   `event: audit` per new entry, `: heartbeat` comments between.
  * - `GET /admin/audit/export?format=jsonl|csv` (same filters): streamed download, oldest first.
- * - `GET /admin/stats` → `{ servers: ServerStats[] }`; `GET /metrics` → Prometheus text.
+ * - `GET /admin/stats` → `{ servers: ServerStats[] }` since the audit opened; with filters
+ *   (`/admin/stats?since=1h&server=x`, as `/admin/audit` takes them but `limit`/`cursor`), over
+ *   the calls they match, each server with its `lastError`. `GET /metrics` → Prometheus text.
  */
 export function handleAuditRequest(
   req: IncomingMessage,
@@ -59,8 +63,19 @@ export function handleAuditRequest(
   const now = (opts.now ?? Date.now)();
 
   if (path === '/admin/stats') {
-    json(res, 200, { servers: audit.stats() });
-    return true;
+    if ([...url.searchParams.keys()].length === 0) {
+      json(res, 200, { servers: audit.stats() });
+      return true;
+    }
+    const parsed = parseAuditQuery(paramsFromSearch(url.searchParams), now);
+    if (!parsed.ok || parsed.query.limit !== undefined || parsed.query.cursor !== undefined) {
+      problem(res, 400, `bad stats query: ${parsed.ok ? '"limit" and "cursor" apply to /admin/audit only' : parsed.message}`);
+      return true;
+    }
+    return audit.statsFor(parsed.query).then((servers) => {
+      json(res, 200, { servers });
+      return true;
+    });
   }
   if (path === '/metrics') {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });

@@ -4,7 +4,7 @@
  * of a name the backend's catalog does not have, is answered here, and a response to a tracked
  * `tools/list` request has its `result.tools` trimmed. Everything else is left alone.
  */
-import { filteredToolResult, unknownToolError } from '../routing/tool-filter.js';
+import { filteredToolResult, filteredToolText, unknownToolError } from '../routing/tool-filter.js';
 
 /** A JSON-RPC request id. */
 export type JsonRpcId = string | number;
@@ -88,6 +88,7 @@ export function buildFilterRefusal(
   payload: unknown,
   blockedTools: readonly string[],
   serverName: string,
+  refusingToken: (tool: string) => string | undefined = () => undefined,
   unknownTools: readonly string[] = [],
   /** Why names are unknown when the backend's catalog itself is (it has not listed its tools). */
   unknownBecause?: string,
@@ -102,22 +103,17 @@ export function buildFilterRefusal(
       continue;
     }
     if (typeof name === 'string' && blockedTools.includes(name)) {
-      responses.push({ jsonrpc: '2.0', id: message.id, result: filteredToolResult(name, serverName) });
+      responses.push({ jsonrpc: '2.0', id: message.id, result: filteredToolResult(name, serverName, refusingToken(name)) });
       continue;
     }
-    responses.push({ jsonrpc: '2.0', id: message.id, error: { code: INVALID_REQUEST, message: batchRefusal(blockedTools, unknownTools, serverName) } });
+    const reasons = [
+      ...blockedTools.map((tool) => filteredToolText(tool, serverName, refusingToken(tool))),
+      ...unknownTools.map((tool) => `${JSON.stringify(tool)} is not a tool of server "${serverName}"`),
+    ];
+    responses.push({ jsonrpc: '2.0', id: message.id, error: { code: INVALID_REQUEST, message: `Batch refused: ${reasons.join('; ')}` } });
   }
   if (responses.length === 0) return undefined;
   return isBatch ? responses : responses[0];
-}
-
-function batchRefusal(blockedTools: readonly string[], unknownTools: readonly string[], serverName: string): string {
-  const names = (tools: readonly string[]): string => tools.map((tool) => JSON.stringify(tool)).join(', ');
-  const why = [
-    ...(blockedTools.length > 0 ? [`${names(blockedTools)}, disabled by the gateway's tool filter`] : []),
-    ...(unknownTools.length > 0 ? [`${names(unknownTools)}, not a tool`] : []),
-  ];
-  return `Batch refused: it calls ${why.join(', and ')} of server "${serverName}"`;
 }
 
 /**

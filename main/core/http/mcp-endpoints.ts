@@ -10,7 +10,7 @@ import { bridgeTransports } from '../routing/message-bridge.js';
 import type { AuditClient, AuditRecordInput, AuditWay } from '../audit/audit-event.js';
 import { singleServerRoute, tapTransport, viewRoute, type AuditSink } from '../routing/audit-tap.js';
 import { ModernFront } from '../routing/modern-front.js';
-import { catalogHasTool, restrictView, singleServerView, type Principal, type RouteView } from '../routing/route-view.js';
+import { catalogHasTool, refusingToken, restrictView, singleServerView, type Principal, type RouteView } from '../routing/route-view.js';
 import { readJsonBody, sendJsonRpcError, type JsonBody } from './body.js';
 import { FrontSessions, type OpenedSession, type SessionScope } from './front-sessions.js';
 import type { HttpPassthrough, PassthroughBackend, PassthroughCaller } from './passthrough.js';
@@ -251,6 +251,7 @@ export class McpEndpoints {
       server: backend.name,
       hasTool: (tool) => catalogHasTool(backend, tool),
       isToolAllowed: (tool) => this.deps.isToolAllowed(backend.name, tool) && principal.isToolAllowed(backend.name, tool),
+      refusingToken: (tool) => refusingToken(this.deps.isToolAllowed(backend.name, tool), principal, backend.name, tool),
       requestTimeoutMs: backend.requestTimeoutMs,
       onError: (error) => this.deps.logger.debug('bridge error', { server: backend.name, error: error.message }),
       describeLostRequest: (method) => backend.describeLostRequest(method),
@@ -295,7 +296,11 @@ export class McpEndpoints {
       if (open.size === 0 && this.#passthroughResponses.get(principal.id) === open) this.#passthroughResponses.delete(principal.id);
     });
     const target = this.deps.passthroughTarget(backend);
-    return { ...target, isToolAllowed: (tool) => target.isToolAllowed(tool) && principal.isToolAllowed(backend.name, tool) };
+    return {
+      ...target,
+      isToolAllowed: (tool) => target.isToolAllowed(tool) && principal.isToolAllowed(backend.name, tool),
+      refusingToken: (tool) => refusingToken(target.isToolAllowed(tool), principal, backend.name, tool),
+    };
   }
 
   #singleView(backend: Backend): RouteView {

@@ -30,6 +30,8 @@ export interface PassthroughBackend {
   noCatalog?: string;
   /** The server's tool filter (and the caller's), over the backend's own tool names. */
   isToolAllowed(toolName: string): boolean;
+  /** The client token whose own filter refuses a tool (the server's allows it), for the refusal's wording. */
+  refusingToken?(toolName: string): string | undefined;
   /** Told when the backend answers 401 to the configured credentials (an OAuth token to refresh). */
   onUnauthorized?(): void;
 }
@@ -56,7 +58,7 @@ export function answerRefusal(
   const { blockedTools, unknownTools } = inspection;
   if (blockedTools.length === 0 && unknownTools.length === 0) return false;
   log('info', 'tool call refused', { server: backend.name, filtered: blockedTools, unknown: unknownTools });
-  const refusal = buildFilterRefusal(payload, blockedTools, backend.name, unknownTools, backend.noCatalog);
+  const refusal = buildFilterRefusal(payload, blockedTools, backend.name, (tool) => backend.refusingToken?.(tool), unknownTools, backend.noCatalog);
   if (refusal === undefined) res.writeHead(202).end();
   else reply(refusal);
   return true;

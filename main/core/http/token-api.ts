@@ -13,6 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import type { SecretUse } from '../../../shared/control-api.js';
 import type { ServerConfig } from '../../../shared/server-config.js';
 import { errorMessage } from '../base/logger.js';
 import { tokenAclSchema } from '../security/acl.js';
@@ -116,11 +117,15 @@ async function secrets(req: IncomingMessage, res: ServerResponse, method: string
   const store = deps.secrets;
   if (!store) return problem(res, 503, 'no secret store is available (see the gateway log)');
   const usage = secretUsage(deps);
+  const used = (secret: string): { usedBy: string[]; uses: SecretUse[] } => {
+    const uses = usage.get(secret) ?? [];
+    return { usedBy: [...new Set(uses.map((u) => u.server))], uses };
+  };
   await store.refresh();
   if (name === undefined) {
     if (method !== 'GET') return problem(res, 405, `${method} is not allowed on /admin/secrets`);
-    const list = store.list().map((s) => ({ ...s, usedBy: usage.get(s.name) ?? [] }));
-    const missing = [...usage].filter(([secret]) => !store.has(secret)).map(([secret, usedBy]) => ({ name: secret, usedBy }));
+    const list = store.list().map((s) => ({ ...s, ...used(s.name) }));
+    const missing = [...usage.keys()].filter((secret) => !store.has(secret)).map((secret) => ({ name: secret, ...used(secret) }));
     return json(res, 200, { secrets: list, missing });
   }
   const nameProblem = checkSecretName(name);
@@ -133,14 +138,14 @@ async function secrets(req: IncomingMessage, res: ServerResponse, method: string
     const existed = store.has(name);
     if (!(await unlessUnavailable(res, () => store.set(name, parsed.data.value)))) return;
     const info = store.list().find((s) => s.name === name);
-    return json(res, existed ? 200 : 201, { ...info, usedBy: usage.get(name) ?? [] });
+    return json(res, existed ? 200 : 201, { ...info, ...used(name) });
   }
   if (method === 'DELETE') {
     const deleted = await unlessUnavailable(res, () => store.delete(name));
     if (!deleted) return;
     if (!deleted.value) return problem(res, 404, `unknown secret "${name}"`);
     // Deleting a secret in use is allowed (rotation by delete + set); say who will miss it.
-    return json(res, 200, { deleted: name, usedBy: usage.get(name) ?? [] });
+    return json(res, 200, { deleted: name, usedBy: used(name).usedBy });
   }
   return problem(res, 405, `${method} is not allowed on /admin/secrets/${name} (PUT, DELETE)`);
 }
@@ -183,17 +188,22 @@ function approvalViews(deps: Readonly<SecurityAdminDeps>): unknown[] {
     });
 }
 
-/** Secret name → servers whose config refers to it. */
-function secretUsage(deps: Readonly<SecurityAdminDeps>): Map<string, string[]> {
-  const usage = new Map<string, string[]>();
+/** Secret name → where servers' configs refer to it (with the auth scheme written before it, if any). */
+function secretUsage(deps: Readonly<SecurityAdminDeps>): Map<string, SecretUse[]> {
+  const usage = new Map<string, SecretUse[]>();
   for (const { name, config } of deps.servers.list()) {
+    const values: Record<string, string> = config.transport === 'stdio' ? config.env : config.headers;
     for (const ref of findSecretRefs(config)) {
-      const users = usage.get(ref.name) ?? [];
-      if (!users.includes(name)) users.push(name);
-      usage.set(ref.name, users);
+      const value = values[ref.field.slice(ref.field.indexOf('.') + 1)] ?? '';
+      const scheme = new RegExp(`^([A-Za-z][A-Za-z0-9_-]*)\\s+\\$\\{secret:${escapeRegExp(ref.name)}\\}$`).exec(value)?.[1];
+      usage.set(ref.name, [...(usage.get(ref.name) ?? []), { server: name, field: ref.field, ...(scheme ? { scheme } : {}) }]);
     }
   }
   return usage;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**

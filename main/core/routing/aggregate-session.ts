@@ -1,4 +1,4 @@
-import type { Client, LoggingLevel } from '@modelcontextprotocol/client';
+import type { Client, ClientCapabilities, LoggingLevel } from '@modelcontextprotocol/client';
 import { Server } from '@modelcontextprotocol/server';
 import type { Implementation, ServerContext, Transport } from '@modelcontextprotocol/server';
 import type { Backend } from '../backends/backend.js';
@@ -111,6 +111,11 @@ export class AggregateSession implements FrontRouter {
 
   // --- upstream --------------------------------------------------------------------------------
 
+  /** What this session's upstream sessions advertise: the front client's relayable capabilities. */
+  capabilities(): ClientCapabilities {
+    return mirrorCapabilities(this.server.getClientCapabilities());
+  }
+
   async forward(backend: Backend, ctx: ServerContext, method: string, params: Record<string, unknown>): Promise<never> {
     const client = await this.#client(backend);
     const split = splitProgressToken(params);
@@ -158,7 +163,7 @@ export class AggregateSession implements FrontRouter {
     const client = await openUpstreamClient(
       backend,
       { ...this.deps.serverInfo, ...clientSuffix(this.server.getClientVersion()) },
-      mirrorCapabilities(this.server.getClientCapabilities()),
+      this.capabilities(),
       {
         toFront: (request) => this.#toFront(name, request),
         onLog: (params) => this.#relayLog(name, params),

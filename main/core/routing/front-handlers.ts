@@ -1,14 +1,16 @@
 import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
-import type { Server, ServerContext } from '@modelcontextprotocol/server';
+import type { ClientCapabilities, Server, ServerContext } from '@modelcontextprotocol/server';
 import type { AuditOutcome } from '../audit/audit-event.js';
 import type { Backend } from '../backends/backend.js';
 import { timeoutError } from './request-timeout.js';
 import { filteredToolResult } from './tool-filter.js';
-import { backendForUri, catalogHasTool, findBackend, listPrompts, listTools, type RouteView } from './route-view.js';
+import { backendForUri, catalogHasTool, catalogsFor, findBackend, listPrompts, listTools, type RouteView } from './route-view.js';
 
 /** How a front server reaches a backend: per session (2025 era) or per request (2026-07-28). */
 export interface FrontRouter {
   forward(backend: Backend, ctx: ServerContext, method: string, params: Record<string, unknown>): Promise<never>;
+  /** What the client of `ctx` can answer, as its upstream sessions advertise it: what it is listed depends on it. */
+  capabilities(ctx: ServerContext): ClientCapabilities;
 }
 
 /**
@@ -25,21 +27,26 @@ export function registerFrontHandlers(server: Server, view: RouteView, router: F
 }
 
 function registerToolHandlers(server: Server, view: RouteView, router: FrontRouter): void {
-  server.setRequestHandler('tools/list', () => ({ tools: listTools(view) }));
+  server.setRequestHandler('tools/list', async (_request, ctx) => ({ tools: await listTools(view, router.capabilities(ctx)) }));
   server.setRequestHandler('tools/call', async (request, ctx) => {
     const exposed = request.params.name;
     const target = view.resolveTool(exposed);
     const backend = target && findBackend(view, target.server);
-    if (!target || !backend || !catalogHasTool(backend, target.name)) {
+    // Not what this client was listed (the backend would not serve it); a client that calls
+    // without listing first is not kept waiting for a listing: the backend decides.
+    const served = backend && (await backend.catalogFor(router.capabilities(ctx), { read: false }));
+    if (!target || !backend || !catalogHasTool(backend, target.name) || !served?.tools.some((t) => t.name === target.name)) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${exposed} not found`);
     }
-    if (!view.isToolAllowed(target.server, target.name)) return filteredToolResult(target.name, target.server);
+    if (!view.isToolAllowed(target.server, target.name)) {
+      return filteredToolResult(target.name, target.server, view.refusingToken?.(target.server, target.name));
+    }
     return router.forward(backend, ctx, 'tools/call', { ...request.params, name: target.name });
   });
 }
 
 function registerPromptHandlers(server: Server, view: RouteView, router: FrontRouter): void {
-  server.setRequestHandler('prompts/list', () => ({ prompts: listPrompts(view) }));
+  server.setRequestHandler('prompts/list', async (_request, ctx) => ({ prompts: await listPrompts(view, router.capabilities(ctx)) }));
   server.setRequestHandler('prompts/get', async (request, ctx) => {
     const target = view.resolvePrompt(request.params.name);
     const backend = target && findBackend(view, target.server);
@@ -49,11 +56,11 @@ function registerPromptHandlers(server: Server, view: RouteView, router: FrontRo
 }
 
 function registerResourceHandlers(server: Server, view: RouteView, router: FrontRouter): void {
-  server.setRequestHandler('resources/list', () => ({
-    resources: view.backends().flatMap((b) => b.catalog?.resources ?? []),
+  server.setRequestHandler('resources/list', async (_request, ctx) => ({
+    resources: (await catalogsFor(view, router.capabilities(ctx))).flatMap(({ catalog }) => catalog.resources),
   }));
-  server.setRequestHandler('resources/templates/list', () => ({
-    resourceTemplates: view.backends().flatMap((b) => b.catalog?.resourceTemplates ?? []),
+  server.setRequestHandler('resources/templates/list', async (_request, ctx) => ({
+    resourceTemplates: (await catalogsFor(view, router.capabilities(ctx))).flatMap(({ catalog }) => catalog.resourceTemplates),
   }));
   server.setRequestHandler('resources/read', async (request, ctx) =>
     router.forward(backendForUri(view, request.params.uri), ctx, 'resources/read', request.params),

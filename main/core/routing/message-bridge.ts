@@ -8,6 +8,8 @@ export interface BridgeOptions {
   /** Whether `tool` is exactly a tool of the backend's current catalog; calls to other names are refused. */
   hasTool(tool: string): boolean;
   isToolAllowed(tool: string): boolean;
+  /** The client token whose own filter refuses `tool` (the server's allows it), for the refusal's wording. */
+  refusingToken?(tool: string): string | undefined;
   /** How long a request may wait for the backend's answer; progress restarts the clock. */
   requestTimeoutMs: number;
   onError?(error: Error): void;
@@ -63,7 +65,7 @@ export async function bridgeTransports(front: Transport, upstream: Transport, op
         const name = String((message.params as { name?: unknown } | undefined)?.name ?? '');
         if (!opts.hasTool(name)) return answerFront(message.id, unknownToolError(name));
         if (!opts.isToolAllowed(name)) {
-          sendFront({ jsonrpc: '2.0', id: message.id, result: filteredToolResult(name, opts.server) }, message.id);
+          sendFront({ jsonrpc: '2.0', id: message.id, result: filteredToolResult(name, opts.server, opts.refusingToken?.(name)) }, message.id);
           return;
         }
       }

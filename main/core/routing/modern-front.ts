@@ -140,7 +140,10 @@ export class ModernFront {
       capabilities: unionCapabilities(view),
       instructions: 'Gatehouse aggregates several MCP servers; tool and prompt names are prefixed with the server name and "__".',
     });
-    registerFrontHandlers(server, view, { forward: (backend, ctx, method, params) => this.#forward(principal, backend, ctx, method, params) });
+    registerFrontHandlers(server, view, {
+      forward: (backend, ctx, method, params) => this.#forward(principal, backend, ctx, method, params),
+      capabilities: (ctx) => requestCapabilities(ctx),
+    });
     // The SDK connects the instance to the request's own transport: the audit watches that.
     const connect = server.connect.bind(server);
     server.connect = async (transport) => {
@@ -183,7 +186,7 @@ export class ModernFront {
     progressToken: string | number | undefined,
   ): Promise<PendingCall> {
     const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
-    const capabilities = mirrorCapabilities(envelope[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined);
+    const capabilities = requestCapabilities(ctx);
     const level = envelope[LOG_LEVEL_META_KEY] as LoggingLevel | undefined;
     const own = Boolean(capabilities.sampling || capabilities.elicitation || capabilities.roots || level);
     const call = new PendingCall(principal.id, backend.name, method, ctx, progressToken);
@@ -290,6 +293,12 @@ export class ModernFront {
       this.deps.logger.debug('resource subscription failed', { uri, method, error: errorMessage(error) });
     }
   }
+}
+
+/** What a 2026-07-28 request says its client can answer, as an upstream client for it advertises it. */
+function requestCapabilities(ctx: ServerContext): ClientCapabilities {
+  const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
+  return mirrorCapabilities(envelope[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined);
 }
 
 function principalOf(auth: AuthInfo | undefined): Principal {

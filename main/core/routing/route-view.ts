@@ -1,6 +1,7 @@
 import { ProtocolError, ProtocolErrorCode, UriTemplate } from '@modelcontextprotocol/client';
-import type { Prompt, ServerCapabilities, Tool } from '@modelcontextprotocol/client';
+import type { ClientCapabilities, Prompt, ServerCapabilities, Tool } from '@modelcontextprotocol/client';
 import type { Backend } from '../backends/backend.js';
+import type { Catalog } from '../backends/catalog.js';
 import type { NameTable } from './tool-names.js';
 
 /**
@@ -18,6 +19,11 @@ export interface RouteView {
   resolveTool(exposed: string): { server: string; name: string } | undefined;
   resolvePrompt(exposed: string): { server: string; name: string } | undefined;
   isToolAllowed(server: string, tool: string): boolean;
+  /**
+   * The client token whose own tool filter refuses a tool the server's filter allows (for the
+   * refusal's wording); `undefined` when the server's filter is the one that refuses.
+   */
+  refusingToken?(server: string, tool: string): string | undefined;
 }
 
 export interface AggregateViewDeps {
@@ -51,17 +57,40 @@ export function singleServerView(backend: Backend, isToolAllowed: (tool: string)
   };
 }
 
-export function listTools(view: RouteView): Tool[] {
-  return view.backends().flatMap((backend) =>
-    (backend.catalog?.tools ?? [])
+/**
+ * Each backend's catalog as a client with `capabilities` is served it (see
+ * `Backend.catalogFor`), trimmed to what the backend's own catalog lists: the exposed names are
+ * made from that one.
+ */
+export async function catalogsFor(view: RouteView, capabilities: ClientCapabilities): Promise<Array<{ backend: Backend; catalog: Catalog }>> {
+  const found = await Promise.all(
+    view.backends().map(async (backend) => {
+      const own = backend.catalog;
+      const served = await backend.catalogFor(capabilities);
+      if (!own || !served) return undefined;
+      if (served === own) return { backend, catalog: own };
+      const tools = new Set(own.tools.map((t) => t.name));
+      const prompts = new Set(own.prompts.map((p) => p.name));
+      return {
+        backend,
+        catalog: { ...served, tools: served.tools.filter((t) => tools.has(t.name)), prompts: served.prompts.filter((p) => prompts.has(p.name)) },
+      };
+    }),
+  );
+  return found.filter((entry) => entry !== undefined);
+}
+
+export async function listTools(view: RouteView, capabilities: ClientCapabilities): Promise<Tool[]> {
+  return (await catalogsFor(view, capabilities)).flatMap(({ backend, catalog }) =>
+    catalog.tools
       .filter((tool) => view.isToolAllowed(backend.name, tool.name))
       .map((tool) => ({ ...tool, name: view.exposedTool(backend.name, tool.name) })),
   );
 }
 
-export function listPrompts(view: RouteView): Prompt[] {
-  return view.backends().flatMap((backend) =>
-    (backend.catalog?.prompts ?? []).map((prompt) => ({ ...prompt, name: view.exposedPrompt(backend.name, prompt.name) })),
+export async function listPrompts(view: RouteView, capabilities: ClientCapabilities): Promise<Prompt[]> {
+  return (await catalogsFor(view, capabilities)).flatMap(({ backend, catalog }) =>
+    catalog.prompts.map((prompt) => ({ ...prompt, name: view.exposedPrompt(backend.name, prompt.name) })),
   );
 }
 
@@ -150,5 +179,14 @@ export function restrictView(view: RouteView, principal: Principal): RouteView {
       return target && principal.canUseServer(target.server) ? target : undefined;
     },
     isToolAllowed: (server, tool) => view.isToolAllowed(server, tool) && principal.isToolAllowed(server, tool),
+    refusingToken: (server, tool) => refusingToken(view.isToolAllowed(server, tool), principal, server, tool),
   };
+}
+
+/**
+ * The name of `principal`'s token when its own tool filter is what refuses `tool`, that is when
+ * the server's filter allows it (`serverAllows`); `undefined` otherwise.
+ */
+export function refusingToken(serverAllows: boolean, principal: Principal, server: string, tool: string): string | undefined {
+  return serverAllows && !principal.isToolAllowed(server, tool) ? principal.name : undefined;
 }

@@ -104,14 +104,26 @@ export function filterToolList<T extends { name: string }>(
 }
 
 /**
+ * Why a call to a filtered tool is refused: the server's `toolFilter` (for every client), or,
+ * when `token` names a client token, that token's own filter (the server allows the tool).
+ */
+export function filteredToolText(toolName: string, serverName: string, token?: string): string {
+  return token === undefined
+    ? `Tool "${toolName}" is disabled by the gateway's tool filter for server "${serverName}"`
+    : `Tool "${toolName}" is disabled by the tool filter of the client token "${token}" (server "${serverName}" itself allows it)`;
+}
+
+/**
  * What a call to a filtered tool gets instead of reaching its backend: an MCP tool error
- * result (`isError: true`), so the model reads why the tool cannot be used.
+ * result (`isError: true`), so the model reads why the tool cannot be used. `token` names the
+ * client token whose own filter refused it, when that is whose rule it is.
  */
 export function filteredToolResult(
   toolName: string,
   serverName: string,
+  token?: string,
 ): { content: Array<{ type: 'text'; text: string }>; isError: true; _meta: Record<string, string> } {
-  const text = `Tool "${toolName}" is disabled by the gateway's tool filter for server "${serverName}"`;
+  const text = filteredToolText(toolName, serverName, token);
   // The mark lets the audit tell a filtered call from the tool's own error.
   return { content: [{ type: 'text', text }], isError: true, _meta: { 'io.gatehouse/outcome': 'filtered' } };
 }

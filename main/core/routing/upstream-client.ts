@@ -45,10 +45,11 @@ export async function openUpstreamClient(
     client.setNotificationHandler('notifications/resources/updated', (n) => handlers.onResourceUpdated!(n.params));
   }
   if (backend.config.transport === 'stdio' && backend.config.isolation === 'per-client') {
-    // No shared cache client watches per-client processes: this session's list changes count.
+    // No shared cache client watches per-client processes: this session's list changes count,
+    // for the clients with its capabilities.
     for (const kind of ['tools', 'prompts', 'resources'] as const) {
       client.setNotificationHandler(`notifications/${kind}/list_changed`, () => {
-        void backend.refreshCatalog([kind], client).catch(() => {});
+        void backend.refreshCatalog([kind], client, capabilities).catch(() => {});
       });
     }
   }

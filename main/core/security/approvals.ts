@@ -235,7 +235,8 @@ export class ApprovalStore {
   }
 }
 
-function quotePosix(arg: string): string {
+/** `arg` as a POSIX shell would need it written (single quotes when it holds anything special). */
+export function quotePosix(arg: string): string {
   if (arg !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
   return `'${arg.replaceAll("'", `'\\''`)}'`;
 }

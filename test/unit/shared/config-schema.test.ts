@@ -53,10 +53,29 @@ describe('parseMcpServersConfig', () => {
   });
 
   it('reports top-level problems', () => {
-    expect(parseMcpServersConfig({ servers: {} })).toEqual({ ok: false, errors: ['config: "mcpServers" must be an object'] });
+    const noServers = 'config: no servers found: expected "mcpServers" (Claude Desktop, Cursor) or "servers" (VS Code)';
+    expect(parseMcpServersConfig({ other: {} })).toEqual({ ok: false, errors: [noServers] });
     expect(parseMcpServersConfig({ mcpServers: [] })).toEqual({ ok: false, errors: ['config: "mcpServers" must be an object'] });
-    expect(parseMcpServersConfig(null)).toEqual({ ok: false, errors: ['config: must be a JSON object with "mcpServers"'] });
-    expect(parseMcpServersConfig([1])).toEqual({ ok: false, errors: ['config: must be a JSON object with "mcpServers"'] });
+    expect(parseMcpServersConfig({ servers: 'x' })).toEqual({ ok: false, errors: ['config: "servers" must be an object'] });
+    expect(parseMcpServersConfig(null)).toEqual({ ok: false, errors: [noServers] });
+    expect(parseMcpServersConfig([1])).toEqual({ ok: false, errors: [noServers] });
+  });
+
+  it('reads VS Code files too: "servers" (mcp.json) and "mcp.servers" (settings.json)', () => {
+    const vscode = { inputs: [], servers: { memory: { type: 'stdio', command: 'node' }, gh: { type: 'http', url: 'https://a.example/mcp' } } };
+    const result = parseMcpServersConfig(vscode);
+    expect(result.ok && Object.keys(result.servers)).toEqual(['memory', 'gh']);
+    expect(result.ok && result.servers['gh']?.transport).toBe('streamable-http');
+    expect(parseMcpServersConfig({ mcp: { servers: { m: { command: 'node' } } } })).toMatchObject({ ok: true });
+    // A file with both: mcpServers wins, as it always has.
+    expect(parseMcpServersConfig({ mcpServers: { a: { command: 'node' } }, servers: { b: 1 } })).toMatchObject({ ok: true });
+  });
+
+  it('suggests "command" or "url" for a lone misspelling of either', () => {
+    expect(errorsOf('s', { comand: 'npx', args: ['-y', 'x'] })).toEqual(['server "s": unknown field "comand" (did you mean "command"?)']);
+    expect(errorsOf('r', { urll: 'https://a.example/mcp' })).toEqual(['server "r": unknown field "urll" (did you mean "url"?)']);
+    expect(errorsOf('t', { type: 'sse', ulr: 'https://a.example/sse' })).toEqual(['server "t": unknown field "ulr" (did you mean "url"?)']);
+    expect(errorsOf('e', { args: ['x'] })).toEqual(['server "e": needs either "command" (stdio) or "url" (remote)']);
   });
 
   it('collects one message per problem across all servers', () => {
@@ -291,10 +310,19 @@ describe('parseServerEntry: Gatehouse and compatibility fields', () => {
 });
 
 describe('parseConfigText', () => {
-  it('reports JSON syntax errors with the source', () => {
+  it('reports JSON syntax errors with the source, line and column', () => {
     const result = parseConfigText('{ "mcpServers": ', 'claude_desktop_config.json');
     expect(result.ok).toBe(false);
-    expect(result.ok ? '' : result.errors[0]).toMatch(/^claude_desktop_config\.json: invalid JSON: /);
+    expect(result.ok ? '' : result.errors[0]).toMatch(/^claude_desktop_config\.json: invalid JSON at line 1, column 17: /);
+    // A trailing comma on line 3: the place is where JSON.parse stopped (the closing brace).
+    const trailing = parseConfigText('{\n  "mcpServers": {\n    "a": { "command": "node", }\n  }\n}', 'mcp.json');
+    expect(trailing).toEqual({ ok: false, errors: [expect.stringMatching(/^mcp\.json: invalid JSON at line 3, column 31: \S/)] });
+    expect(trailing.ok ? '' : trailing.errors[0]).not.toContain('position');
+  });
+
+  it('counts columns after a byte-order mark and CRLF line ends as an editor does', () => {
+    const result = parseConfigText('\uFEFF{\r\n  "mcpServers": x\r\n}', 'win.json');
+    expect(result.ok ? '' : result.errors[0]).toMatch(/^win\.json: invalid JSON at line 2, column 17: /);
   });
 
   it('tolerates a byte-order mark and delegates', () => {
@@ -302,7 +330,10 @@ describe('parseConfigText', () => {
       ok: true,
       servers: { a: { transport: 'stdio', command: 'node', args: [], env: {}, isolation: 'shared', enabled: true } },
     });
-    expect(parseConfigText('[]', 'x.json')).toEqual({ ok: false, errors: ['config: must be a JSON object with "mcpServers"'] });
+    expect(parseConfigText('[]', 'x.json')).toEqual({
+      ok: false,
+      errors: ['config: no servers found: expected "mcpServers" (Claude Desktop, Cursor) or "servers" (VS Code)'],
+    });
   });
 });
 

@@ -104,6 +104,36 @@ describe('control API contract', () => {
     expect(seen[0]).toBe('POST http://127.0.0.1:7420/admin/servers/a%20b/auth/login');
   });
 
+  it('sends tool calls, filtered figures and client installs to their endpoints', async () => {
+    const seen: string[] = [];
+    const api = createHttpControlApi({
+      baseUrl: 'http://127.0.0.1:7420',
+      token: 't',
+      fetch: async (input, init) => {
+        seen.push(`${init?.method} ${String(input)}${init?.body ? ` ${String(init.body)}` : ''}`);
+        return Response.json(String(input).includes('/stats') ? { servers: [] } : {});
+      },
+    });
+    await api.callTool({ server: 'everything', tool: 'get-sum', arguments: { a: 1 } });
+    await api.stats();
+    await api.stats({ since: '1h', server: 'a b' });
+    await api.clientInstallStatus('cursor');
+    await api.clientInstallStatus('cursor', 'a b');
+    await api.previewClientChange('cursor', { action: 'remove' });
+    await api.installClient('claude-desktop', { server: 'memory', force: true, fingerprint: 'f' });
+    await api.removeClient('cursor', {});
+    expect(seen).toEqual([
+      'POST http://127.0.0.1:7420/admin/tools/call {"server":"everything","tool":"get-sum","arguments":{"a":1}}',
+      'GET http://127.0.0.1:7420/admin/stats',
+      'GET http://127.0.0.1:7420/admin/stats?since=1h&server=a+b',
+      'GET http://127.0.0.1:7420/admin/clients/cursor/install',
+      'GET http://127.0.0.1:7420/admin/clients/cursor/install?server=a%20b',
+      'POST http://127.0.0.1:7420/admin/clients/cursor/preview {"action":"remove"}',
+      'POST http://127.0.0.1:7420/admin/clients/claude-desktop/install {"server":"memory","force":true,"fingerprint":"f"}',
+      'POST http://127.0.0.1:7420/admin/clients/cursor/remove {}',
+    ]);
+  });
+
   it('rejects a secret with the 503 and reason of a store that cannot hold secrets', async () => {
     const api = createHttpControlApi({
       baseUrl: 'http://127.0.0.1:7420',

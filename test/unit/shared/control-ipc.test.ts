@@ -46,6 +46,33 @@ describe('control API over the desktop bridge', () => {
     expect(api.gatewayUrl()).toBe('http://127.0.0.1:7420');
   });
 
+  it('carries the tool calls, filtered figures and client installs of the newer screens', async () => {
+    const seen: unknown[][] = [];
+    const record = (name: string) => async (...args: unknown[]) => (seen.push([name, ...args]), { ok: true, name });
+    const api = wire({
+      callTool: record('callTool') as unknown as ControlApi['callTool'],
+      stats: record('stats') as unknown as ControlApi['stats'],
+      clientInstallStatus: record('clientInstallStatus') as unknown as ControlApi['clientInstallStatus'],
+      previewClientChange: record('previewClientChange') as unknown as ControlApi['previewClientChange'],
+      installClient: record('installClient') as unknown as ControlApi['installClient'],
+      removeClient: record('removeClient') as unknown as ControlApi['removeClient'],
+    });
+    await api.callTool({ server: 's', tool: 't', arguments: { a: 1 } });
+    await api.stats({ since: '1h' });
+    await api.clientInstallStatus('cursor', 'memory');
+    await api.previewClientChange('cursor', { action: 'install' });
+    await api.installClient('cursor', { force: true, fingerprint: 'f' });
+    await api.removeClient('cursor', {});
+    expect(seen).toEqual([
+      ['callTool', { server: 's', tool: 't', arguments: { a: 1 } }],
+      ['stats', { since: '1h' }],
+      ['clientInstallStatus', 'cursor', 'memory'],
+      ['previewClientChange', 'cursor', { action: 'install' }],
+      ['installClient', 'cursor', { force: true, fingerprint: 'f' }],
+      ['removeClient', 'cursor', {}],
+    ]);
+  });
+
   it('turns a failure back into a ControlApiError with its status and details', async () => {
     const api = wire({
       addServer: async () => {

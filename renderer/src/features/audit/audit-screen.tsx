@@ -1,10 +1,11 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactElement } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type FormEvent, type ReactElement } from 'react';
 import { AUDIT_FILTER_KEYS, AUDIT_OUTCOMES, type AuditEvent, type AuditFilter } from '../../../../shared/control-api.js';
 import { EmptyState } from '../../components/empty-state.js';
 import { ErrorText } from '../../components/error-text.js';
 import { OutcomeBadge } from '../../components/status-badge.js';
 import { useApi } from '../../hooks/use-api.js';
 import { describeError, usePoll } from '../../hooks/use-poll.js';
+import { auditColumns, clientOf } from './audit-columns.js';
 import { AuditChart } from './audit-chart.js';
 import { bucketize } from './chart-data.js';
 import { resolveBound } from './time-range.js';
@@ -37,6 +38,10 @@ function timeOf(ms: number): string {
   return `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${d.toLocaleTimeString(undefined, { hour12: false })}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 }
 
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function whatOf(event: AuditEvent): string {
   if (event.kind === 'lifecycle') return `${event.event ?? 'lifecycle'}${event.preview ? `: ${event.preview}` : ''}`;
   return [event.method, event.target].filter(Boolean).join(' ');
@@ -56,7 +61,19 @@ export function AuditScreen({ params, onParamsChange }: AuditScreenProps): React
   const [selected, setSelected] = useState<AuditEvent>();
   const [prepended, setPrepended] = useState(0);
   const loadingMore = useRef(false);
-  const stats = usePoll(() => api.stats(), 10_000);
+  const columns = useMemo(() => auditColumns(items), [items]);
+  // The figures follow the filters, as the chart and the list do.
+  const stats = usePoll(() => api.stats(filter), live ? 5000 : 0);
+  const refreshStats = stats.refresh;
+  useEffect(() => {
+    void refreshStats();
+  }, [refreshStats, filterKey]);
+  // Live rows count at once in the chart; the figures catch up shortly after, not at the next poll.
+  useEffect(() => {
+    if (prepended === 0) return undefined;
+    const timer = window.setTimeout(() => void refreshStats(), 400);
+    return () => window.clearTimeout(timer);
+  }, [prepended, refreshStats]);
   const chartSample = usePoll(() => api.queryAudit({ ...filter, kind: 'request' }, { limit: CHART_SAMPLE }), live ? 5000 : 0);
   const refreshChart = chartSample.refresh;
   useEffect(() => {
@@ -225,8 +242,9 @@ export function AuditScreen({ params, onParamsChange }: AuditScreenProps): React
       {stats.data && stats.data.length > 0 && (
         <div className="stats" aria-label="Per-server figures">
           {stats.data.map((s) => (
-            <div key={s.server} className="stat">
-              <strong>{s.server}</strong> {s.calls} calls · {s.errors} errors{s.p50Ms !== null ? ` · p50 ${Math.round(s.p50Ms)} ms` : ''}
+            <div key={s.server} className="stat" data-server={s.server} data-calls={s.calls} data-errors={s.errors}>
+              <strong>{s.server}</strong> {plural(s.calls, 'call')} · <span className={s.errors > 0 ? 'chart-error-count' : ''}>{plural(s.errors, 'error')}</span>
+              {s.p50Ms !== null ? ` · p50 ${Math.round(s.p50Ms)} ms` : ''}
               {s.p95Ms !== null ? ` · p95 ${Math.round(s.p95Ms)} ms` : ''}
             </div>
           ))}
@@ -235,14 +253,14 @@ export function AuditScreen({ params, onParamsChange }: AuditScreenProps): React
       {chart && <AuditChart data={chart} truncated={chartSample.data?.nextCursor != null} />}
       <ErrorText message={error} />
       <div className="audit-body">
-        <div className="audit-list">
+        <div className="audit-list" style={{ '--audit-columns': columns } as CSSProperties}>
           <div className="audit-row audit-header" aria-hidden="true">
             <span>Time</span>
             <span>Server</span>
             <span>What</span>
             <span>Client</span>
             <span>Outcome</span>
-            <span>ms</span>
+            <span className="duration-cell">ms</span>
           </div>
           {loaded && items.length === 0 ? (
             <EmptyState title="Nothing on the timeline">
@@ -271,9 +289,11 @@ export function AuditScreen({ params, onParamsChange }: AuditScreenProps): React
                   <span className="mono">{timeOf(event.time)}</span>
                   <span>{event.server ?? '—'}</span>
                   <span className="ellipsis">{whatOf(event)}</span>
-                  <span className="ellipsis">{event.client?.tokenName ?? event.client?.name ?? ''}</span>
-                  <span>{event.kind === 'lifecycle' ? <span className="badge">{event.kind}</span> : <OutcomeBadge outcome={event.outcome} />}</span>
-                  <span className="mono">{event.durationMs !== undefined ? Math.round(event.durationMs) : ''}</span>
+                  <span className="ellipsis" title={clientOf(event)}>
+                    {clientOf(event)}
+                  </span>
+                  <span className="outcome-cell">{event.kind === 'lifecycle' ? <span className="badge">{event.kind}</span> : <OutcomeBadge outcome={event.outcome} />}</span>
+                  <span className="mono duration-cell">{event.durationMs !== undefined ? Math.round(event.durationMs) : ''}</span>
                 </button>
               )}
             />

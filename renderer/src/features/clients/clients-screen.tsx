@@ -1,5 +1,6 @@
 import { useMemo, type ReactElement } from 'react';
 import {
+  endpointToolNames,
   endpointUrl,
   generate,
   isClientId,
@@ -9,11 +10,12 @@ import {
   type ClientOs,
   type GeneratedConfig,
 } from '../../../../shared/client-configs/index.js';
-import type { ServerView, ToolView } from '../../../../shared/control-api.js';
+import type { ServerView } from '../../../../shared/control-api.js';
 import { CopyButton } from '../../components/copy-button.js';
 import { EmptyState } from '../../components/empty-state.js';
 import { useApi } from '../../hooks/use-api.js';
 import { usePoll } from '../../hooks/use-poll.js';
+import { ClientInstall } from './client-install.js';
 
 const DEFAULT_CLIENT: ClientId = 'claude-code';
 const CLIENTS: readonly ClientInfo[] = listClients();
@@ -156,13 +158,6 @@ export interface ClientsScreenProps {
   onParamsChange: (params: URLSearchParams) => void;
 }
 
-/** Tools the client would see through the endpoint, for the generators' length and count warnings. */
-function toolNamesFor(tools: ToolView[] | undefined, server: string | undefined): string[] | undefined {
-  if (!tools) return undefined;
-  const enabled = tools.filter((t) => t.enabled);
-  return server === undefined ? enabled.map((t) => t.exposedName) : enabled.filter((t) => t.server === server).map((t) => t.name);
-}
-
 /**
  * Copy-ready config per desktop AI client (the shared/client-configs generators), for the
  * aggregate or one server; then the raw URLs with the generic `mcpServers` form.
@@ -178,7 +173,8 @@ export function ClientsScreen({ servers, params, onParamsChange }: ClientsScreen
   const title = CLIENTS.find((c) => c.id === clientId)?.title ?? clientId;
 
   const config = useMemo(() => {
-    const names = toolNamesFor(tools.data, server);
+    // The tools the client would see through the endpoint, for the length and count warnings.
+    const names = tools.data && endpointToolNames(tools.data, server !== undefined ? { server } : {});
     return generate(clientId, {
       url: endpointUrl(base, server),
       // Entry names allow [A-Za-z0-9_-], which server names already satisfy.
@@ -200,8 +196,8 @@ export function ClientsScreen({ servers, params, onParamsChange }: ClientsScreen
         <h1 id="clients-title">Clients</h1>
       </div>
       <p className="hint">
-        Point each AI client at one URL. Create a client token under <a href="#/settings">Settings</a>; the snippets below never contain it, they
-        say where it goes.
+        Point each AI client at one URL. <strong>Install</strong> writes the entry into the client’s own config file with a token of its own; or
+        create a client token under <a href="#/tokens">Tokens</a> and copy the snippet, which never contains it but says where it goes.
       </p>
       <form className="filters client-picker" aria-label="Client config" onSubmit={(e) => e.preventDefault()}>
         <label>
@@ -230,6 +226,7 @@ export function ClientsScreen({ servers, params, onParamsChange }: ClientsScreen
           </select>
         </label>
       </form>
+      <ClientInstall client={clientId} server={server} title={title} />
       <ClientConfig config={config} title={title} />
 
       <h2 className="section-title">Raw URLs</h2>

@@ -15,6 +15,8 @@ export interface KeyValueRow {
   /** Store the value in the secret store; the config gets a `${secret:...}` reference. */
   secret: boolean;
   kept: boolean;
+  /** The secret the stored value refers to (one reference): a new value typed here replaces that secret. */
+  secretRef?: string;
 }
 
 export interface ServerFormState {
@@ -60,13 +62,21 @@ export function emptyForm(): ServerFormState {
 
 const FORM_KEYS = new Set(['command', 'args', 'env', 'cwd', 'url', 'type', 'transport', 'headers', 'timeout', 'sseReadTimeout', 'enabled', 'disabled']);
 
-function rowsOf(value: unknown): KeyValueRow[] {
+function rowsOf(value: unknown, secretRefs: Readonly<Record<string, string[]>>): KeyValueRow[] {
   if (typeof value !== 'object' || value === null) return [];
-  return Object.entries(value as Record<string, unknown>).map(([k, v]) => (v === REDACTED ? newRow(k, '', true) : newRow(k, String(v))));
+  return Object.entries(value as Record<string, unknown>).map(([k, v]) => {
+    const row = v === REDACTED ? newRow(k, '', true) : newRow(k, String(v));
+    const refs = secretRefs[k] ?? [];
+    // A value held in the secret store is shown as such: "secret" ticked, and which one.
+    return refs.length > 0 ? { ...row, secret: true, ...(refs.length === 1 ? { secretRef: refs[0]! } : {}) } : row;
+  });
 }
 
-/** The form for an existing server (its entry as `GET /admin/servers/<name>` shows it). */
-export function formFromEntry(name: string, entry: McpServerEntry): ServerFormState {
+/**
+ * The form for an existing server (its entry as `GET /admin/servers/<name>` shows it, and the
+ * secrets its values refer to).
+ */
+export function formFromEntry(name: string, entry: McpServerEntry, secretRefs: Readonly<Record<string, string[]>> = {}): ServerFormState {
   const form = emptyForm();
   form.name = name;
   form.enabled = entry['enabled'] !== false && entry['disabled'] !== true;
@@ -75,13 +85,13 @@ export function formFromEntry(name: string, entry: McpServerEntry): ServerFormSt
     form.kind = 'stdio';
     form.command = entry['command'];
     form.args = Array.isArray(entry['args']) ? entry['args'].map(String) : [];
-    form.env = rowsOf(entry['env']);
+    form.env = rowsOf(entry['env'], secretRefs);
     form.cwd = typeof entry['cwd'] === 'string' ? entry['cwd'] : '';
   } else {
     form.kind = 'remote';
     form.url = typeof entry['url'] === 'string' ? entry['url'] : '';
     form.type = entry['type'] === 'sse' || entry['transport'] === 'sse' ? 'sse' : 'streamable-http';
-    form.headers = rowsOf(entry['headers']);
+    form.headers = rowsOf(entry['headers'], secretRefs);
     form.timeout = entry['timeout'] !== undefined ? String(entry['timeout']) : '';
     form.sseReadTimeout = entry['sseReadTimeout'] !== undefined ? String(entry['sseReadTimeout']) : '';
   }
@@ -109,7 +119,7 @@ export function entryFromForm(form: ServerFormState): { entry: McpServerEntry; m
       values[row.key] = REDACTED;
       continue;
     }
-    const move = row.secret ? moveToSecret(form.name || 'server', section, row.key, row.value) : undefined;
+    const move = row.secret ? moveToSecret(form.name || 'server', section, row.key, row.value, row.secretRef) : undefined;
     if (move) moves.push(move);
     values[row.key] = move ? move.reference : row.value;
   }

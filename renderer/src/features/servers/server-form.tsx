@@ -199,6 +199,11 @@ function KeyValueEditor({ labelledBy, noun, rows, onChange, secretsUnavailable }
             />
             secret
           </label>
+          {row.secretRef && row.secret && (
+            <span className="muted secret-ref" data-testid="secret-ref">
+              in <code>{row.secretRef}</code>
+            </span>
+          )}
           <button type="button" className="button small" aria-label={`Remove ${noun} ${index + 1}`} onClick={() => onChange(rows.filter((r) => r.id !== row.id))}>
             Remove
           </button>

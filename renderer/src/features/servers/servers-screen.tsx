@@ -12,6 +12,7 @@ import { ApprovalPanel } from './approval-panel.js';
 import { emptyForm, formFromEntry, type ServerFormState } from './form-model.js';
 import { ImportPanel } from './import-panel.js';
 import { ServerForm } from './server-form.js';
+import { ServerFacts, useNow } from './server-facts.js';
 import { ServerLogs } from './server-logs.js';
 
 export interface ServersScreenProps {
@@ -33,6 +34,9 @@ export function ServersScreen({ servers, refresh }: ServersScreenProps): ReactEl
   const waiting = servers?.some((s) => s.approval === 'pending' || s.approval === 'changed') ?? false;
   const approvals = usePoll(() => (waiting ? api.listApprovals() : Promise.resolve([])), waiting ? 3000 : 0);
   const names = servers?.map((s) => s.name) ?? [];
+  // Calls and errors in the last hour, per server, from the audit.
+  const hour = usePoll(() => api.stats({ since: '1h' }), 10_000);
+  const now = useNow(15_000);
 
   async function act(name: string, action: () => Promise<unknown>): Promise<void> {
     setBusy(name);
@@ -68,7 +72,7 @@ export function ServersScreen({ servers, refresh }: ServersScreenProps): ReactEl
   async function handleEdit(name: string): Promise<void> {
     try {
       const detail = await api.getServer(name);
-      setEditor({ kind: 'edit', form: formFromEntry(name, detail.config) });
+      setEditor({ kind: 'edit', form: formFromEntry(name, detail.config, detail.secretRefs) });
     } catch (err) {
       setErrors((e) => ({ ...e, [name]: describeError(err) }));
     }
@@ -138,7 +142,14 @@ export function ServersScreen({ servers, refresh }: ServersScreenProps): ReactEl
                   </span>
                   {server.pid !== undefined && <span className="muted">pid {server.pid}</span>}
                 </div>
-                {server.reason && <p className={server.status === 'error' ? 'reason error-text' : 'reason'}>{server.reason}</p>}
+                {server.reason && server.status !== 'error' && <p className="reason">{server.reason}</p>}
+                <ServerFacts
+                  server={server}
+                  hour={hour.data?.find((s) => s.server === server.name)}
+                  hourLoaded={hour.data !== undefined}
+                  gatewayUrl={api.gatewayUrl()}
+                  now={Math.max(now, Date.now())}
+                />
               </div>
               <div className="server-actions">
                 {server.needsAuth && (

@@ -1,12 +1,10 @@
-import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
-import type { CreatedToken, GatewayInfo, SecretStoreStatus, ServerView, TokenInfo } from '../../../../shared/control-api.js';
+import { useEffect, useState, type ReactElement } from 'react';
+import type { GatewayInfo, SecretStoreStatus, ServerView } from '../../../../shared/control-api.js';
 import { ConfirmDialog } from '../../components/confirm-dialog.js';
-import { CopyButton } from '../../components/copy-button.js';
-import { EmptyState } from '../../components/empty-state.js';
 import { ErrorText } from '../../components/error-text.js';
 import { useApi } from '../../hooks/use-api.js';
-import { unavailableMessage, useGatewayInfo } from '../../hooks/use-gateway-info.js';
-import { describeError, usePoll } from '../../hooks/use-poll.js';
+import { useGatewayInfo } from '../../hooks/use-gateway-info.js';
+import { describeError } from '../../hooks/use-poll.js';
 import { readTheme, saveTheme, THEMES, type Theme } from '../../theme.js';
 import { LimitsSettings } from './limits-settings.js';
 
@@ -188,16 +186,10 @@ function ThemeSettings(): ReactElement {
   );
 }
 
-function when(iso: string | undefined): string {
-  return iso ? new Date(iso).toLocaleString() : 'never';
-}
-
-/** Client and admin tokens (the secret is shown once, at creation), secrets, the gateway's address, retention and theme. */
-export function SettingsScreen({ servers }: { servers: ServerView[] | undefined }): ReactElement {
+/** What runs and where, the secret store, the gateway's address, retention and theme (tokens and secrets have their own screens). */
+export function SettingsScreen(_props: { servers: ServerView[] | undefined }): ReactElement {
   const api = useApi();
   const info = useGatewayInfo();
-  const tokens = usePoll(() => api.listTokens(), 0);
-  const secrets = usePoll(() => api.listSecrets(), 0);
   const store = info.info?.secretStore;
   const { refresh: refreshInfo } = info;
 
@@ -205,176 +197,13 @@ export function SettingsScreen({ servers }: { servers: ServerView[] | undefined 
   useEffect(() => {
     void refreshInfo();
   }, [refreshInfo]);
-  const [created, setCreated] = useState<CreatedToken>();
-  const [revoking, setRevoking] = useState<TokenInfo>();
-  const [error, setError] = useState<string>();
-
-  async function handleCreate(event: FormEvent<HTMLFormElement>): Promise<void> {
-    event.preventDefault();
-    const form = event.currentTarget;
-    const data = new FormData(form);
-    const name = String(data.get('name') ?? '').trim();
-    const kind = data.get('kind') === 'admin' ? 'admin' : 'client';
-    const only = data.getAll('servers').map(String);
-    setError(undefined);
-    try {
-      setCreated(await api.createToken({ name, kind, ...(kind === 'client' && only.length > 0 ? { acl: { servers: only } } : {}) }));
-      form.reset();
-      await tokens.refresh();
-    } catch (err) {
-      setError(describeError(err));
-    }
-  }
-
-  async function handleRevokeConfirmed(): Promise<void> {
-    const token = revoking;
-    setRevoking(undefined);
-    if (!token) return;
-    try {
-      await api.revokeToken(token.id);
-      if (created?.token.id === token.id) setCreated(undefined);
-    } catch (err) {
-      setError(describeError(err));
-    }
-    await tokens.refresh();
-  }
-
   return (
     <section aria-labelledby="settings-title">
       <div className="screen-head">
         <h1 id="settings-title">Settings</h1>
       </div>
       <AboutSettings info={info.info} error={info.error} />
-      <section className="panel" aria-labelledby="tokens-title">
-        <h2 id="tokens-title">Tokens</h2>
-        <p className="hint">
-          Client tokens open the MCP endpoints (all servers, or the ones you pick). Admin tokens open this UI and the admin API. Only a hash is
-          kept: the token is shown once.
-        </p>
-        {created && (
-          <div className="created-token" role="status">
-            <p>
-              <strong>Token “{created.token.name}” created.</strong> Copy it now; it will not be shown again.
-            </p>
-            <div className="url-row">
-              <code className="url" data-testid="new-token">
-                {created.secret}
-              </code>
-              <CopyButton text={created.secret} what="new token" />
-              <button type="button" className="button small" onClick={() => setCreated(undefined)}>
-                Done
-              </button>
-            </div>
-          </div>
-        )}
-        <form className="token-form" aria-label="Create a token" onSubmit={(e) => void handleCreate(e)}>
-          <label>
-            Name
-            <input name="name" required placeholder="e.g. laptop-cursor" />
-          </label>
-          <label>
-            Kind
-            <select name="kind" defaultValue="client">
-              <option value="client">client</option>
-              <option value="admin">admin</option>
-            </select>
-          </label>
-          {servers && servers.length > 0 && (
-            <fieldset className="server-picks">
-              <legend>Servers (none ticked: all)</legend>
-              {servers.map((s) => (
-                <label key={s.name} className="check">
-                  <input type="checkbox" name="servers" value={s.name} /> {s.name}
-                </label>
-              ))}
-            </fieldset>
-          )}
-          <button type="submit" className="button primary">
-            Create token
-          </button>
-        </form>
-        <ErrorText message={error ?? tokens.error} />
-        {tokens.data?.length === 0 && <EmptyState title="No tokens">While no client token exists, the MCP endpoints are open to local programs.</EmptyState>}
-        {tokens.data && tokens.data.length > 0 && (
-          <table className="table" aria-label="Tokens">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Servers</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.data.map((t) => (
-                <tr key={t.id} data-token={t.name}>
-                  <td>{t.name}</td>
-                  <td>{t.kind}</td>
-                  <td>{t.acl.servers === '*' ? 'all' : t.acl.servers.join(', ')}</td>
-                  <td>{when(t.createdAt)}</td>
-                  <td>{when(t.lastUsedAt)}</td>
-                  <td>
-                    {t.ephemeral ? (
-                      <span className="muted">from the environment</span>
-                    ) : (
-                      <button type="button" className="button small danger" aria-label={`Revoke ${t.name}`} onClick={() => setRevoking(t)}>
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
       {store && <SecretStoreSettings status={store} />}
-      <section className="panel" aria-labelledby="secrets-title">
-        <h2 id="secrets-title">Secrets</h2>
-        <p className="hint">Values are never shown. Servers refer to them as <code>{'${secret:NAME}'}</code>.</p>
-        {store?.kind === 'unavailable' && (
-          <p className="store-warning" role="status" data-testid="secrets-unavailable">
-            {unavailableMessage(store)} Servers that refer to a secret cannot start.
-          </p>
-        )}
-        <ErrorText message={secrets.error} />
-        {secrets.data && secrets.data.secrets.length === 0 && secrets.data.missing.length === 0 && <p className="muted">No secrets stored.</p>}
-        {secrets.data && (secrets.data.secrets.length > 0 || secrets.data.missing.length > 0) && (
-          <table className="table" aria-label="Secrets">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Used by</th>
-                <th scope="col">Set</th>
-              </tr>
-            </thead>
-            <tbody>
-              {secrets.data.secrets.map((s) => (
-                <tr key={s.name}>
-                  <td>
-                    <code>{s.name}</code>
-                  </td>
-                  <td>{s.usedBy.join(', ') || '—'}</td>
-                  <td>{when(s.updatedAt)}</td>
-                </tr>
-              ))}
-              {secrets.data.missing.map((s) => (
-                <tr key={s.name}>
-                  <td>
-                    <code>{s.name}</code>
-                  </td>
-                  <td>{s.usedBy.join(', ')}</td>
-                  <td className="error-text">not set</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
       <GatewaySettings url={api.gatewayUrl()} />
       <LimitsSettings />
       <section className="panel" aria-labelledby="retention-title">
@@ -390,11 +219,6 @@ export function SettingsScreen({ servers }: { servers: ServerView[] | undefined 
         <p className="hint">These are the gateway's defaults; the timeline is cleaned up hourly and at each new file.</p>
       </section>
       <ThemeSettings />
-      {revoking && (
-        <ConfirmDialog title={`Revoke ${revoking.name}?`} confirmLabel="Revoke" danger onConfirm={() => void handleRevokeConfirmed()} onCancel={() => setRevoking(undefined)}>
-          <p>Its next request is refused and its open sessions close at once.</p>
-        </ConfirmDialog>
-      )}
     </section>
   );
 }

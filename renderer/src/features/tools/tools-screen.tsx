@@ -1,4 +1,4 @@
-import { useMemo, useState, type ReactElement } from 'react';
+import { useCallback, useMemo, useState, type ReactElement } from 'react';
 import type { ToolView } from '../../../../shared/control-api.js';
 import { EmptyState } from '../../components/empty-state.js';
 import { ErrorText } from '../../components/error-text.js';
@@ -7,9 +7,34 @@ import { useApi } from '../../hooks/use-api.js';
 import { describeError, usePoll } from '../../hooks/use-poll.js';
 import { ToolSchema } from './tool-schema.js';
 import { setAllTools, toggleTool, type ToolFilter } from './tool-filter-edit.js';
+import { TryTool } from './try-tool.js';
 
 /** Past this many enabled tools, models start to lose track of them (and of the context). */
 const MANY_TOOLS = 40;
+const COLLAPSED_KEY = 'gatehouse.tools.collapsed';
+
+function readCollapsed(): Set<string> {
+  try {
+    const saved: unknown = JSON.parse(localStorage.getItem(COLLAPSED_KEY) ?? '[]');
+    return new Set(Array.isArray(saved) ? saved.filter((s): s is string => typeof s === 'string') : []);
+  } catch {
+    return new Set();
+  }
+}
+
+/** Which servers' groups are folded, kept in this browser (localStorage). */
+function useCollapsed(): [Set<string>, (server: string) => void] {
+  const [collapsed, setCollapsed] = useState(readCollapsed);
+  const toggle = useCallback((server: string) => {
+    setCollapsed((current) => {
+      const next = new Set(current);
+      if (!next.delete(server)) next.add(server);
+      localStorage.setItem(COLLAPSED_KEY, JSON.stringify([...next]));
+      return next;
+    });
+  }, []);
+  return [collapsed, toggle];
+}
 
 /** Every tool of every server, grouped by server, with a switch that edits the server's filter. */
 export function ToolsScreen(): ReactElement {
@@ -18,16 +43,21 @@ export function ToolsScreen(): ReactElement {
   const [query, setQuery] = useState('');
   const [error, setError] = useState<string>();
   const [pending, setPending] = useState<string>();
+  const [collapsed, toggleCollapsed] = useCollapsed();
+  const [trying, setTrying] = useState<string>();
 
+  const searching = query.trim() !== '';
   const groups = useMemo(() => {
     const q = query.trim().toLowerCase();
-    const byServer = new Map<string, ToolView[]>();
+    const byServer = new Map<string, { all: ToolView[]; shown: ToolView[] }>();
     for (const tool of tools.data ?? []) {
+      const group = byServer.get(tool.server) ?? { all: [], shown: [] };
+      byServer.set(tool.server, group);
+      group.all.push(tool);
       const hay = `${tool.server} ${tool.name} ${tool.exposedName} ${tool.description ?? ''}`.toLowerCase();
-      if (q && !hay.includes(q)) continue;
-      byServer.set(tool.server, [...(byServer.get(tool.server) ?? []), tool]);
+      if (!q || hay.includes(q)) group.shown.push(tool);
     }
-    return [...byServer];
+    return [...byServer].filter(([, group]) => group.shown.length > 0);
   }, [tools.data, query]);
   const enabledTotal = tools.data?.filter((t) => t.enabled).length ?? 0;
 
@@ -74,14 +104,24 @@ export function ToolsScreen(): ReactElement {
           <p>Tools appear here once a server is running. Add or start one on the Servers screen.</p>
         </EmptyState>
       )}
-      {groups.map(([server, list]) => {
-        const on = list.filter((t) => t.enabled).length;
+      {groups.map(([server, { all, shown }]) => {
+        const on = all.filter((t) => t.enabled).length;
+        // A search shows its matches whatever is folded; the folding is kept for later.
+        const open = searching || !collapsed.has(server);
+        const key = (tool: ToolView): string => `${tool.server}/${tool.name}`;
         return (
-          <section key={server} className="panel tool-group" aria-labelledby={`tools-${server}`}>
+          <section key={server} className="panel tool-group" aria-labelledby={`tools-${server}`} data-server={server} data-open={open}>
             <div className="tool-group-head">
-              <h2 id={`tools-${server}`}>{server}</h2>
-              <span className="muted">
-                {on} of {list.length} on
+              <h2 id={`tools-${server}`}>
+                <button type="button" className="group-toggle" aria-expanded={open} aria-controls={`tool-list-${server}`} onClick={() => toggleCollapsed(server)}>
+                  <span className="chevron" aria-hidden="true" />
+                  {server}
+                </button>
+              </h2>
+              <span className="muted group-counts" data-testid="group-counts">
+                {all.length} tool{all.length === 1 ? '' : 's'} · {on} on
+                {all.length - on > 0 ? ` · ${all.length - on} off` : ''}
+                {searching ? ` · ${shown.length} match${shown.length === 1 ? '' : 'es'}` : ''}
               </span>
               <button type="button" className="button small" disabled={pending === server} onClick={() => void writeFilter(server, () => setAllTools([], true))}>
                 All on
@@ -90,24 +130,38 @@ export function ToolsScreen(): ReactElement {
                 type="button"
                 className="button small"
                 disabled={pending === server}
-                onClick={() => void writeFilter(server, () => setAllTools((tools.data ?? []).filter((t) => t.server === server).map((t) => t.name), false))}
+                onClick={() => void writeFilter(server, () => setAllTools(all.map((t) => t.name), false))}
               >
                 All off
               </button>
             </div>
-            <ul className="tool-list">
-              {list.map((tool) => (
-                <li key={tool.name} className="tool-row" data-tool={tool.name}>
-                  <Switch checked={tool.enabled} label={`Enable ${tool.name}`} disabled={pending === server} onChange={(on) => void handleToggle(tool, on)} />
-                  <div className="tool-body">
-                    <code className="tool-name">{tool.exposedName}</code>
-                    {tool.shortened && <span className="muted"> (shortened from {tool.name})</span>}
-                    {tool.description && <p className="tool-description">{tool.description}</p>}
-                    <ToolSchema tool={tool.name} schema={tool.inputSchema} />
-                  </div>
-                </li>
-              ))}
-            </ul>
+            {open && (
+              <ul className="tool-list" id={`tool-list-${server}`}>
+                {shown.map((tool) => (
+                  <li key={tool.name} className="tool-row" data-tool={tool.name}>
+                    <Switch checked={tool.enabled} label={`Enable ${tool.name}`} disabled={pending === server} onChange={(on) => void handleToggle(tool, on)} />
+                    <div className="tool-body">
+                      <div className="tool-line">
+                        <code className="tool-name">{tool.exposedName}</code>
+                        {tool.shortened && <span className="muted"> (shortened from {tool.name})</span>}
+                        <button
+                          type="button"
+                          className="button small try-button"
+                          aria-expanded={trying === key(tool)}
+                          aria-label={`Try ${tool.name}`}
+                          onClick={() => setTrying(trying === key(tool) ? undefined : key(tool))}
+                        >
+                          Try it
+                        </button>
+                      </div>
+                      {tool.description && <p className="tool-description">{tool.description}</p>}
+                      <ToolSchema tool={tool.name} schema={tool.inputSchema} />
+                      {trying === key(tool) && <TryTool tool={tool} onClose={() => setTrying(undefined)} />}
+                    </div>
+                  </li>
+                ))}
+              </ul>
+            )}
           </section>
         );
       })}

@@ -93,6 +93,35 @@ describe('audit HTTP API', () => {
     expect(metrics.body).toContain('gatehouse_calls_total{server="files",outcome="timeout"} 1');
   });
 
+  it('GET /admin/stats with filters counts only the matching calls, with each server latest failure', async () => {
+    const store = await filledStore();
+    store.record(call({ time: NOW - 10_000_000, server: 'github', outcome: 'tool_error', error: { message: 'an old failure' } }));
+    store.record(call({ time: NOW - 600, server: 'files', outcome: 'tool_error', preview: [{ type: 'text', text: 'no such file' }] }));
+    store.record(call({ time: NOW - 500, server: 'github', outcome: 'rpc_error', error: { code: -32602, message: 'Tool nope not found' } }));
+    const base = await serve(store);
+    type Figures = { servers: { server: string; calls: number; errors: number; p50Ms: number | null; lastError?: { message: string; outcome: string; time: number } }[] };
+    const recent = JSON.parse((await fetchText(`${base}/admin/stats?since=${NOW - 2000}`)).body) as Figures;
+    expect(recent.servers.map((s) => [s.server, s.calls, s.errors])).toEqual([
+      ['files', 4, 2],
+      ['github', 3, 1],
+    ]);
+    expect(recent.servers[1]!.lastError).toEqual({ time: NOW - 500, message: 'Tool nope not found', outcome: 'rpc_error' });
+    // A tool's own error: the text of its result.
+    expect(recent.servers[0]!.lastError).toEqual({ time: NOW - 600, message: 'no such file', outcome: 'tool_error' });
+
+    // Every filter of the timeline applies, the text one included.
+    const one = JSON.parse((await fetchText(`${base}/admin/stats?server=github&outcome=ok`)).body) as Figures;
+    expect(one.servers).toEqual([expect.objectContaining({ server: 'github', calls: 2, errors: 0, p50Ms: 20 })]);
+    expect(one.servers[0]!.lastError).toBeUndefined();
+    const text = JSON.parse((await fetchText(`${base}/admin/stats?q=old%20failure`)).body) as Figures;
+    expect(text.servers.map((s) => [s.server, s.calls, s.errors])).toEqual([['github', 1, 1]]);
+
+    const bad = await fetchText(`${base}/admin/stats?since=yesterday-ish`);
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body).error).toMatch(/^bad stats query: .*"since"/);
+    expect(JSON.parse((await fetchText(`${base}/admin/stats?limit=3`)).body).error).toMatch(/"limit" and "cursor" apply to \/admin\/audit only/);
+  });
+
   it('leaves other paths alone and refuses other methods', async () => {
     const base = await serve(await filledStore());
     expect(await fetchText(`${base}/admin/servers`)).toMatchObject({ status: 404, body: 'not audit' });
@@ -106,6 +135,7 @@ describe('audit HTTP API', () => {
       query: (q) => store.query(q),
       export: (f, fmt) => store.export(f, fmt),
       stats: () => store.stats(),
+      statsFor: (filter) => store.statsFor(filter),
       metrics: () => store.metrics(),
       subscribe: (listener): IDisposable => {
         live++;

@@ -129,13 +129,13 @@ describe('buildFilterRefusal', () => {
   });
 
   it('answers a call to a name the catalog does not have with "Invalid params", as the SDK does', () => {
-    expect(buildFilterRefusal(call(4, 'Delete_Repo'), [], 'github', ['Delete_Repo'])).toEqual({
+    expect(buildFilterRefusal(call(4, 'Delete_Repo'), [], 'github', undefined, ['Delete_Repo'])).toEqual({
       jsonrpc: '2.0',
       id: 4,
       error: { code: -32602, message: 'Tool Delete_Repo not found' },
     });
-    const batch = buildFilterRefusal([call(1, 'x\u0000'), call(2, 'read_file')], [], 'github', ['x\u0000']) as Array<{ error: { message: string } }>;
-    expect(batch[1]!.error.message).toBe('Batch refused: it calls "x\\u0000", not a tool of server "github"');
+    const batch = buildFilterRefusal([call(1, 'x\u0000'), call(2, 'read_file')], [], 'github', undefined, ['x\u0000']) as Array<{ error: { message: string } }>;
+    expect(batch[1]!.error.message).toBe('Batch refused: "x\\u0000" is not a tool of server "github"');
   });
 
   it('answers a batch with an array even when it holds one request', () => {

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServerConfig } from '../../../../../shared/server-config.js';
 import { runApproveCommand } from '../../../../../main/cli/approve-command.js';
 import { runSecretsCommand, type CommandIo } from '../../../../../main/cli/secrets-command.js';
+import { Registry } from '../../../../../main/core/config/registry.js';
 import { ApprovalStore } from '../../../../../main/core/security/approvals.js';
 import { openHeadlessSecretStore } from '../../../../../main/core/security/headless-secrets.js';
 import type { CommandRunner } from '../../../../../main/core/security/keyring.js';
@@ -65,6 +66,93 @@ describe('gatehouse secrets', () => {
     expect(await runSecretsCommand(['list', 'x'], io(), dir, opts)).toBe(2);
     expect(await runSecretsCommand(['frobnicate'], io(), dir, opts)).toBe(2);
     expect(await runSecretsCommand(['--help'], io(), dir, opts)).toBe(0);
+  });
+});
+
+describe('gatehouse secrets and the servers that use them', () => {
+  const servers: Record<string, ServerConfig> = {
+    gh: { transport: 'streamable-http', url: 'https://api.example/mcp', headers: { Authorization: 'Bearer ${secret:github}' }, enabled: true },
+    tool: { transport: 'stdio', command: 'tool', args: [], env: { GITHUB_TOKEN: '${secret:github}' }, isolation: 'shared', enabled: true },
+    other: { transport: 'stdio', command: 'other', args: [], env: { KEY: '${secret:other}' }, isolation: 'shared', enabled: true },
+  };
+  const USERS = 'gh (headers.Authorization) and tool (env.GITHUB_TOKEN)';
+
+  beforeEach(async () => {
+    const registry = await Registry.open(dir);
+    await registry.importServers(servers);
+    registry.dispose();
+    expect(await runSecretsCommand(['set', 'github'], io('ghp_old'), dir, opts)).toBe(0);
+  });
+
+  /** An io on a terminal that answers each question with the next of `answers`. */
+  function onTerminal(answers: boolean[], stdin = ''): ReturnType<typeof io> & { questions: string[] } {
+    const questions: string[] = [];
+    return Object.assign(io(stdin), {
+      questions,
+      confirm: async (question: string) => (questions.push(question), answers.shift() ?? false),
+    });
+  }
+
+  async function stored(name: string): Promise<string | undefined> {
+    const { store } = await openHeadlessSecretStore({ dataDir: dir, ...opts });
+    try {
+      return await store.get(name);
+    } finally {
+      store.dispose();
+    }
+  }
+
+  it('delete asks on a terminal, naming the servers; "no" keeps the secret', async () => {
+    const no = onTerminal([false]);
+    expect(await runSecretsCommand(['delete', 'github'], no, dir, opts)).toBe(1);
+    expect(no.questions).toEqual([`Secret "github" is used by ${USERS}; they cannot start without it. Delete it?`]);
+    expect(no.err).toContain('Nothing was deleted.');
+    expect(await stored('github')).toBe('ghp_old');
+
+    const yes = onTerminal([true]);
+    expect(await runSecretsCommand(['delete', 'github'], yes, dir, opts)).toBe(0);
+    expect(yes.out).toBe('Deleted secret "github". gh and tool cannot start without it until it is set again.\n');
+    expect(await stored('github')).toBeUndefined();
+  });
+
+  it('delete without a terminal refuses a secret in use unless --force', async () => {
+    const refused = io();
+    expect(await runSecretsCommand(['delete', 'github'], refused, dir, opts)).toBe(2);
+    expect(refused.err).toContain(`gatehouse secrets: "github" is used by ${USERS}; they cannot start without it. Nothing was deleted; --force deletes it anyway.\n`);
+    expect(await stored('github')).toBe('ghp_old');
+
+    expect(await runSecretsCommand(['delete', 'github', '--force'], io(), dir, opts)).toBe(0);
+    expect(await stored('github')).toBeUndefined();
+    // A secret nobody uses goes without a question.
+    expect(await runSecretsCommand(['set', 'spare'], io('v'), dir, opts)).toBe(0);
+    expect(await runSecretsCommand(['delete', 'spare'], io(), dir, opts)).toBe(0);
+  });
+
+  it('set notices "Bearer " going into a header that already writes "Bearer ${secret:...}"', async () => {
+    const piped = io('Bearer ghp_new\n');
+    expect(await runSecretsCommand(['set', 'github'], piped, dir, opts)).toBe(0);
+    expect(piped.err).toContain(
+      'warning: the value starts with "Bearer ", and gh sends headers.Authorization as "Bearer ${secret:github}": the server would get "Bearer Bearer ...". ' +
+        'Store the token alone (without "Bearer ").\n',
+    );
+    expect(await stored('github')).toBe('Bearer ghp_new');
+
+    const strip = onTerminal([true], 'Bearer ghp_newer');
+    expect(await runSecretsCommand(['set', 'github'], strip, dir, opts)).toBe(0);
+    expect(strip.questions).toEqual(['Store it without "Bearer "?']);
+    expect(await stored('github')).toBe('ghp_newer');
+
+    const keep = onTerminal([false], 'Bearer ghp_kept');
+    expect(await runSecretsCommand(['set', 'github'], keep, dir, opts)).toBe(0);
+    expect(await stored('github')).toBe('Bearer ghp_kept');
+
+    // A value without the scheme, or a header without one, raises nothing.
+    const plain = onTerminal([], 'ghp_plain');
+    expect(await runSecretsCommand(['set', 'github'], plain, dir, opts)).toBe(0);
+    expect(plain.err + plain.questions.join('')).not.toContain('Bearer');
+    const other = onTerminal([], 'Bearer abc');
+    expect(await runSecretsCommand(['set', 'other'], other, dir, opts)).toBe(0);
+    expect(other.questions).toEqual([]);
   });
 });
 

@@ -98,14 +98,14 @@ describe('security admin API', () => {
   it('manages secrets by name, never returning values', async () => {
     const list = await call('GET', '/admin/secrets');
     expect(list.body).toEqual({
-      secrets: [{ name: 'gh', updatedAt: expect.any(String), usedBy: ['remote'] }],
-      missing: [{ name: 'files-token', usedBy: ['files'] }],
+      secrets: [{ name: 'gh', updatedAt: expect.any(String), usedBy: ['remote'], uses: [{ server: 'remote', field: 'headers.Authorization', scheme: 'Bearer' }] }],
+      missing: [{ name: 'files-token', usedBy: ['files'], uses: [{ server: 'files', field: 'env.API_TOKEN' }] }],
     });
     expect(JSON.stringify(list.body)).not.toContain('ghp_value_never_shown');
 
     const put = await call('PUT', '/admin/secrets/files-token', { value: 'tok-123' });
     expect(put.status).toBe(201);
-    expect(put.body).toEqual({ name: 'files-token', updatedAt: expect.any(String), usedBy: ['files'] });
+    expect(put.body).toEqual({ name: 'files-token', updatedAt: expect.any(String), usedBy: ['files'], uses: [{ server: 'files', field: 'env.API_TOKEN' }] });
     expect(await deps.secrets!.get('files-token')).toBe('tok-123');
     expect((await call('PUT', '/admin/secrets/files-token', { value: 'tok-456' })).status).toBe(200);
     expect((await call('PUT', '/admin/secrets/files-token', { value: '' })).status).toBe(400);
@@ -128,7 +128,7 @@ describe('security admin API', () => {
     expect((await call('DELETE', '/admin/secrets/gh')).status).toBe(503);
     const list = await call('GET', '/admin/secrets');
     expect(list.status).toBe(200);
-    expect(list.body).toEqual({ secrets: [], missing: [{ name: 'files-token', usedBy: ['files'] }, { name: 'gh', usedBy: ['remote'] }] });
+    expect(list.body).toEqual({ secrets: [], missing: [{ name: 'files-token', usedBy: ['files'], uses: [{ server: 'files', field: 'env.API_TOKEN' }] }, { name: 'gh', usedBy: ['remote'], uses: [{ server: 'remote', field: 'headers.Authorization', scheme: 'Bearer' }] }] });
   });
 
   it('lists approvals with launch descriptions and approves, checking the fingerprint shown', async () => {

@@ -198,6 +198,31 @@ describe('TokenStore', () => {
     await gateway.close();
   });
 
+  it('a re-read that read the file before a revocation landed does not bring the token back', async () => {
+    const gateway = await TokenStore.open(dir, noEnv);
+    const { token, secret } = await gateway.create('revoked-soon');
+    const { PrivateJsonFile } = await import('../../../../../main/core/security/private-file.js');
+    const realRead = PrivateJsonFile.prototype.read;
+    // The security poll reads the file as it was before the revocation, and its read ends after the
+    // revocation's write has landed.
+    const before = await realRead.call(new PrivateJsonFile(path.join(dir, TOKENS_FILE)));
+    let landed!: () => void;
+    const revocationLanded = new Promise<void>((resolve) => (landed = resolve));
+    const read = vi.spyOn(PrivateJsonFile.prototype, 'read').mockImplementationOnce(async () => {
+      await revocationLanded;
+      return before;
+    });
+    const revoking = gateway.revoke(token.id);
+    const rereading = gateway.reload();
+    await revoking;
+    landed();
+    await rereading;
+    read.mockRestore();
+    expect(gateway.authenticate(secret)).toBeUndefined();
+    expect(gateway.list().map((t) => t.name)).not.toContain('revoked-soon');
+    await gateway.close();
+  });
+
   it('keeps a session admin token in memory only', async () => {
     const store = await TokenStore.open(dir, { env: {}, sessionAdminToken: { name: 'desktop app (this run)', secret: 'session-secret-123' } });
     expect(store.authenticate('session-secret-123')).toMatchObject({ kind: 'admin', ephemeral: true, name: 'desktop app (this run)' });
