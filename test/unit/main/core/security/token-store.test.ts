@@ -203,20 +203,12 @@ describe('TokenStore', () => {
     const { token, secret } = await gateway.create('revoked-soon');
     const { PrivateJsonFile } = await import('../../../../../main/core/security/private-file.js');
     const realRead = PrivateJsonFile.prototype.read;
-    // The security poll reads the file as it was before the revocation, and its read ends after the
-    // revocation's write has landed.
-    const before = await realRead.call(new PrivateJsonFile(path.join(dir, TOKENS_FILE)));
-    let landed!: () => void;
-    const revocationLanded = new Promise<void>((resolve) => (landed = resolve));
-    const read = vi.spyOn(PrivateJsonFile.prototype, 'read').mockImplementationOnce(async () => {
-      await revocationLanded;
-      return before;
-    });
+    // Reads and writes of the file take its lock, so no read overlaps the revocation's write; the
+    // worst left is a read that still sees the file as it was before (it opened it just before).
+    const read = vi.spyOn(PrivateJsonFile.prototype, 'read').mockImplementationOnce(async () => before);
     const revoking = gateway.revoke(token.id);
     const rereading = gateway.reload();
-    await revoking;
-    landed();
-    await rereading;
+    await Promise.all([revoking, rereading]);
     read.mockRestore();
     expect(gateway.authenticate(secret)).toBeUndefined();
     expect(gateway.list().map((t) => t.name)).not.toContain('revoked-soon');
