@@ -203,6 +203,7 @@ describe('TokenStore', () => {
     const { token, secret } = await gateway.create('revoked-soon');
     const { PrivateJsonFile } = await import('../../../../../main/core/security/private-file.js');
     const realRead = PrivateJsonFile.prototype.read;
+    const before = await realRead.call(new PrivateJsonFile(path.join(dir, TOKENS_FILE)));
     // Reads and writes of the file take its lock, so no read overlaps the revocation's write; the
     // worst left is a read that still sees the file as it was before (it opened it just before).
     const read = vi.spyOn(PrivateJsonFile.prototype, 'read').mockImplementationOnce(async () => before);
